@@ -1,0 +1,7 @@
+"""Pure, frozen data types shared by every part of jackwatch. Imports nothing else from jackwatch."""
+
+from jackwatch.model.event import Event
+from jackwatch.model.finding import Finding, FindingKind, finding_id
+from jackwatch.model.severity import Severity
+
+__all__ = ["Event", "Finding", "FindingKind", "Severity", "finding_id"]

@@ -1,0 +1,53 @@
+"""Field extractors: how a rule condition reads a value from an event of a given source.
+
+Each source registers one :class:`SourceFields`. A field's extractor returns ``None`` when the event
+does not have it (Falco semantics: every comparison on a missing field is false, ``exists`` is false);
+list-valued fields return a ``tuple``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from jackwatch.model import Event
+
+Extractor = Callable[[Event, str | None], object]
+"""``extract(event, arg)``; ``arg`` is the index argument (``proc.aname[2]`` → ``"2"``) or ``None``."""
+
+
+class ArgMode(StrEnum):
+    """Whether a field takes an index argument in brackets."""
+
+    NONE = "none"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One named field of a source."""
+
+    name: str
+    extract: Extractor
+    doc: str
+    arg: ArgMode = ArgMode.NONE
+    is_list: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFields:
+    """The fields of one event source and how its events are attributed.
+
+    ``name_field`` is the field that holds ``Event.name`` (``ct.name`` for CloudTrail): conditions that
+    pin it (``ct.name = X``, ``ct.name in (…)``) let the engine index a rule by event name.
+    ``principal`` gives the stable identity a finding is about; ``evidence`` gives the per-event facts a
+    finding aggregates (region, source IP, ASN, user agent).
+    """
+
+    source: str
+    fields: Mapping[str, Field]
+    name_field: str
+    principal: Callable[[Event], str]
+    evidence: Callable[[Event], Mapping[str, str]]
