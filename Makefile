@@ -1,0 +1,37 @@
+# Every target does its own set-up: a fresh clone needs only Python ≥ 3.11 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint format bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/jackwatch demo
+
+test: $(STAMP)
+	$(BIN)/pytest -n auto -q
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check src tests tools benchmarks examples
+	$(BIN)/ruff check src tests tools benchmarks examples
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests tools benchmarks examples
+	$(BIN)/ruff check --fix src tests tools benchmarks examples
+
+docs: $(STAMP)
+	$(BIN)/jackwatch rules docs --output docs/rules/aws_cloudtrail.md
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/detect_throughput.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The ``jackwatch`` command line: parse, call the services, render, exit."""

@@ -1,0 +1,68 @@
+"""``jackwatch detect``: run the rules over CloudTrail and report the findings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from jackwatch.cli.common import DbOption, FormatOption, OutputOption, exit_code, store_at, write_report
+from jackwatch.cli.options import parse_moment, parse_severity
+from jackwatch.cli.progress import progress_reporter
+from jackwatch.detect.service import RuleSelection, build_detector, detect_cloudtrail, store_result
+from jackwatch.normalize.asn import AsnDb
+from jackwatch.outputs import OutputFormat
+
+
+def detect(
+    inputs: list[str] = typer.Argument(
+        ...,
+        metavar="SOURCE...",
+        help="CloudTrail to read: FILE, DIR (AWSLogs/ layout or any tree), '-' (stdin), s3://bucket/prefix, "
+        "sqs://queue-name-or-url, lookup:// (LookupEvents in every enabled region) or lookup://us-east-1,eu-west-1.",
+        show_default=False,
+    ),
+    rules: list[Path] = typer.Option(
+        [],
+        "--rules",
+        "-r",
+        help="Extra rule file, loaded after the built-in pack (may override its lists and rules).",
+    ),
+    builtin: bool = typer.Option(True, "--builtin-rules/--no-builtin-rules", help="Load the built-in rule pack."),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        "-c",
+        help="Rule settings (YAML): enable/disable rules, thresholds, windows, severities.",
+    ),
+    since: str | None = typer.Option(None, help="Only events at or after this time (2026-11-24, ISO time, or 24h/7d)."),
+    until: str | None = typer.Option(None, help="Only events before this time (same forms as --since)."),
+    fmt: OutputFormat = FormatOption,
+    output: Path | None = OutputOption,
+    fail_on: str | None = typer.Option(
+        None, "--fail-on", metavar="SEVERITY", help="Exit 1 when a finding is at least this severe."
+    ),
+    db: str | None = DbOption,
+    store: bool = typer.Option(True, "--store/--no-store", help="Record the findings in the store."),
+    endpoint_url: str | None = typer.Option(
+        None, "--endpoint-url", help="AWS endpoint to use instead of the default (S3/SQS-compatible servers)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+) -> int:
+    """Detect LLMjacking and other abuse in CloudTrail; print findings and what was read or skipped."""
+    now = datetime.now(UTC)
+    threshold = parse_severity(fail_on)
+    window = (parse_moment(since, now), parse_moment(until, now))
+    detector = build_detector(RuleSelection(tuple(rules), builtin, config), AsnDb.load())
+    with progress_reporter(not quiet) as progress:
+        result = detect_cloudtrail(
+            detector, inputs, since=window[0], until=window[1], endpoint_url=endpoint_url, progress=progress
+        )
+    stats = result.stats(detector)
+    if store:
+        with store_at(db) as opened:
+            store_result(opened, result, "detect", inputs, stats)
+    findings = [finding for finding, _ in result.findings]
+    write_report(fmt, findings, stats, output)
+    return exit_code(findings, threshold, result.read.files_failed > 0)

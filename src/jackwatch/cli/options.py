@@ -1,0 +1,41 @@
+"""Parsing of option values shared by several commands."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import typer
+
+from jackwatch.model import Severity
+
+_RELATIVE = re.compile(r"(\d+)\s*([smhdw])")
+_UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_moment(text: str | None, now: datetime) -> datetime | None:
+    """``2026-11-24``, ``2026-11-24T10:00:00Z`` (naive means UTC) or a look-back such as ``24h``, ``7d``."""
+    if text is None:
+        return None
+    relative = _RELATIVE.fullmatch(text.strip())
+    if relative:
+        amount, unit = relative.groups()
+        return now - timedelta(**{_UNIT[unit]: int(amount)})
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is neither an ISO date/time (2026-11-24, 2026-11-24T10:00:00Z) nor a look-back (24h, 7d)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_severity(text: str | None) -> Severity | None:
+    """A severity name, case-insensitive."""
+    if text is None:
+        return None
+    try:
+        return Severity(text.strip().lower())
+    except ValueError:
+        names = ", ".join(s.value for s in Severity)
+        raise typer.BadParameter(f"{text!r} is not a severity ({names})") from None

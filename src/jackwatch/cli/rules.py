@@ -1,0 +1,105 @@
+"""``jackwatch rules``: validate, test, list and document rule files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jackwatch.normalize.asn import AsnDb
+from jackwatch.rules.docs import render_rule_docs
+from jackwatch.rules.inline_tests import run_inline_tests
+from jackwatch.rules.loader import LoadResult, builtin_rule_files, load_rules
+from jackwatch.rules.sources import default_registry
+
+app = typer.Typer(help="Validate, test, list and document rule files.", no_args_is_help=True)
+
+FilesArgument = typer.Argument(
+    None,
+    metavar="[FILE]...",
+    help="Rule files in load order (default: the built-in rule pack).",
+    show_default=False,
+)
+
+
+def _load(files: list[Path] | None) -> LoadResult:
+    return load_rules(files or builtin_rule_files(), default_registry(AsnDb.load()))
+
+
+def _report_problems(loaded: LoadResult, console: Console) -> None:
+    for error in loaded.errors:
+        console.print(f"[bold red]error[/] {error}", highlight=False)
+    for warning in loaded.warnings:
+        console.print(f"[yellow]warning[/] {warning}", highlight=False)
+
+
+@app.command()
+def validate(files: list[Path] = FilesArgument) -> int:
+    """Load rule files and report every error (file:line) and warning; exit 1 on any error."""
+    loaded = _load(files)
+    console = Console(stderr=True)
+    _report_problems(loaded, console)
+    rules = loaded.ruleset.rules
+    unsupported = sum(1 for rule in rules if rule.unsupported)
+    console.print(
+        f"{len(rules)} rule(s), {len(loaded.ruleset.macros)} macro(s), {len(loaded.ruleset.lists)} list(s); "
+        f"{len(loaded.errors)} error(s), {len(loaded.warnings)} warning(s); {unsupported} rule(s) for sources "
+        "jackwatch does not read yet",
+        highlight=False,
+    )
+    return 1 if loaded.errors else 0
+
+
+@app.command("test")
+def test_rules(files: list[Path] = FilesArgument) -> int:
+    """Run the inline tests of the rules; exit 1 if a test fails or a file does not load."""
+    registry = default_registry(AsnDb.load())
+    loaded = load_rules(files or builtin_rule_files(), registry)
+    console = Console(stderr=True)
+    _report_problems(loaded, console)
+    if loaded.errors:
+        return 1
+    outcomes = run_inline_tests(loaded, registry)
+    for outcome in outcomes:
+        mark = "[green]pass[/]" if outcome.passed else "[bold red]FAIL[/]"
+        detail = "" if outcome.passed else f" — {outcome.message} ({outcome.location})"
+        console.print(f"{mark} {outcome.rule_id}: {outcome.name}{detail}", highlight=False)
+    failed = sum(1 for outcome in outcomes if not outcome.passed)
+    console.print(f"{len(outcomes) - failed} passed, {failed} failed", highlight=False)
+    return 1 if failed else 0
+
+
+@app.command("list")
+def list_rules(files: list[Path] = FilesArgument) -> int:
+    """Show every rule: id, name, severity, source, tags (and whether it is enabled and evaluated)."""
+    loaded = _load(files)
+    table = Table(title=f"{len(loaded.ruleset.rules)} rule(s)", expand=True)
+    for column in ("id", "name", "severity", "source", "tags", "status"):
+        table.add_column(column, overflow="fold")
+    for rule in loaded.ruleset.rules:
+        status = "unsupported source" if rule.unsupported else ("enabled" if rule.enabled else "disabled")
+        table.add_row(rule.id, rule.name, rule.severity.value, rule.source, ", ".join(rule.tags), status)
+    Console(width=180).print(table)
+    _report_problems(loaded, Console(stderr=True))
+    return 1 if loaded.errors else 0
+
+
+@app.command()
+def docs(
+    files: list[Path] = FilesArgument,
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the Markdown to this file."),
+) -> int:
+    """Generate the Markdown rule reference (what, why, false positives, response, parameters)."""
+    loaded = _load(files)
+    if loaded.errors:
+        _report_problems(loaded, Console(stderr=True))
+        return 1
+    text = render_rule_docs(loaded.ruleset)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    return 0

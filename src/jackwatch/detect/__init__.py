@@ -1,0 +1,1 @@
+"""Detection: events through the compiled rules into aggregated, stable findings."""

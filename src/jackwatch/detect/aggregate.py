@@ -1,0 +1,102 @@
+"""Merge rule matches into one finding per (rule, principal, key)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from jackwatch.model import Event, Finding, FindingKind, Severity, finding_id
+from jackwatch.model.finding import MAX_EVENT_IDS
+
+MAX_EVIDENCE_VALUES = 50
+
+EvidenceOf = Callable[[Event], Mapping[str, str]]
+PrincipalOf = Callable[[Event], str]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFacts:
+    """What a finding needs to know about the rule that produced it."""
+
+    id: str
+    title: str
+    severity: Severity
+    mitre: tuple[str, ...]
+    source: str
+
+
+@dataclass(slots=True)
+class _Accumulator:
+    rule: RuleFacts
+    subject: str
+    key: str
+    first_seen: datetime
+    last_seen: datetime
+    output: str
+    event_ids: dict[str, None] = field(default_factory=dict)
+    evidence: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, events: Iterable[Event], output: str, evidence_of: EvidenceOf) -> None:
+        for event in events:
+            if event.id in self.event_ids:
+                continue
+            self.event_ids[event.id] = None
+            self.first_seen = min(self.first_seen, event.time)
+            if event.time >= self.last_seen:
+                self.last_seen = event.time
+                self.output = output
+            for name, value in evidence_of(event).items():
+                if value:
+                    values = self.evidence.setdefault(f"{name}s", set())
+                    if len(values) < MAX_EVIDENCE_VALUES:
+                        values.add(value)
+
+    def finding(self) -> Finding:
+        evidence: dict[str, object] = {name: sorted(values) for name, values in sorted(self.evidence.items())}
+        evidence["output"] = self.output
+        evidence["source"] = self.rule.source
+        return Finding(
+            id=finding_id(FindingKind.DETECTION, self.rule.id, self.subject, self.key),
+            kind=FindingKind.DETECTION,
+            rule_id=self.rule.id,
+            title=self.rule.title,
+            subject=self.subject,
+            severity=self.rule.severity,
+            first_seen=self.first_seen,
+            last_seen=self.last_seen,
+            count=len(self.event_ids),
+            key=self.key,
+            event_ids=tuple(list(self.event_ids)[:MAX_EVENT_IDS]),
+            evidence=evidence,
+            mitre=self.rule.mitre,
+        )
+
+
+class FindingAggregator:
+    """Collects matches of one run; each event counts once per finding, whatever the number of matches."""
+
+    def __init__(self, principal_of: Mapping[str, PrincipalOf], evidence_of: Mapping[str, EvidenceOf]) -> None:
+        self._principal_of = principal_of
+        self._evidence_of = evidence_of
+        self._by_id: dict[tuple[str, str, str], _Accumulator] = {}
+
+    def add(self, rule: RuleFacts, events: tuple[Event, ...], key: tuple[str, ...], output: str) -> None:
+        """Record one match: ``events`` made it (trigger last), ``key`` holds its stateful ``by`` values."""
+        trigger = events[-1]
+        subject = self._principal_of[rule.source](trigger)
+        key_text = "|".join(key)
+        slot = (rule.id, subject, key_text)
+        accumulator = self._by_id.get(slot)
+        if accumulator is None:
+            accumulator = _Accumulator(rule, subject, key_text, trigger.time, trigger.time, output)
+            self._by_id[slot] = accumulator
+        accumulator.add(events, output, self._evidence_of[rule.source])
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def results(self) -> Iterator[tuple[Finding, tuple[str, ...]]]:
+        """Each finding with every event id that supports it (for the store's distinct-event count)."""
+        for accumulator in self._by_id.values():
+            yield accumulator.finding(), tuple(accumulator.event_ids)

@@ -1,0 +1,137 @@
+"""The detect service: load the rules once, stream events through them, aggregate findings, store them.
+
+The CLI, the demo and (later) the API call these functions; nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jackwatch.detect.aggregate import FindingAggregator, RuleFacts
+from jackwatch.errors import RuleLoadError
+from jackwatch.model import Event, Finding
+from jackwatch.normalize.asn import AsnDb
+from jackwatch.rules.engine import CompiledRuleSet, Engine, compile_ruleset
+from jackwatch.rules.loader import LoadResult, builtin_rule_files, load_rules
+from jackwatch.rules.settings import apply_settings, load_settings
+from jackwatch.rules.sources import SourceRegistry, default_registry
+from jackwatch.rules.spec import CompiledRule
+from jackwatch.sources.cloudtrail import read_cloudtrail
+from jackwatch.sources.stats import ReadStats
+from jackwatch.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSelection:
+    """Which rules a run uses: the built-in pack (unless turned off), extra files after it, a settings file."""
+
+    files: tuple[Path, ...] = ()
+    builtin: bool = True
+    settings: Path | None = None
+
+    def paths(self) -> list[Path]:
+        """Rule files in load order: built-in first, so later files can override its lists and rules."""
+        return [*(builtin_rule_files() if self.builtin else []), *self.files]
+
+
+@dataclass(frozen=True, slots=True)
+class Detector:
+    """Everything a run needs, built once: sources, compiled rules and the load warnings."""
+
+    registry: SourceRegistry
+    loaded: LoadResult
+    compiled: CompiledRuleSet
+
+
+@dataclass(slots=True)
+class DetectionResult:
+    """Findings of one run (with every supporting event id) and its statistics."""
+
+    findings: list[tuple[Finding, tuple[str, ...]]]
+    read: ReadStats
+    matches: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def stats(self, detector: Detector) -> dict[str, Any]:
+        """JSON-ready statistics: what was read and skipped (and why), rules used, matches per rule."""
+        rules = detector.loaded.ruleset.rules
+        evaluated = sum(1 for rule in rules if rule.enabled and not rule.unsupported)
+        return {
+            **self.read.as_dict(),
+            "rules_loaded": len(rules),
+            "rules_evaluated": evaluated,
+            "rule_warnings": [str(warning) for warning in detector.loaded.warnings],
+            "matches_by_rule": dict(sorted(self.matches.items())),
+            "findings": len(self.findings),
+            "seconds": round(self.seconds, 3),
+            "events_per_second": round(self.read.events_read / self.seconds) if self.seconds else None,
+        }
+
+
+def build_detector(selection: RuleSelection, asn_db: AsnDb) -> Detector:
+    """Load, configure and compile the selected rules; raise one :class:`RuleLoadError` listing every error."""
+    registry = default_registry(asn_db)
+    loaded = load_rules(selection.paths(), registry)
+    if not loaded.ok:
+        raise RuleLoadError("\n".join(str(error) for error in loaded.errors))
+    ruleset = loaded.ruleset
+    if selection.settings is not None:
+        ruleset = apply_settings(ruleset, load_settings(selection.settings))
+    return Detector(registry, loaded, compile_ruleset(ruleset, registry))
+
+
+def _facts(rule: CompiledRule) -> RuleFacts:
+    spec = rule.spec
+    return RuleFacts(spec.id, spec.name, spec.severity, spec.mitre, spec.source)
+
+
+def detect_events(detector: Detector, events: Iterable[Event], read: ReadStats) -> DetectionResult:
+    """Run every event through the rules once and aggregate the matches into findings."""
+    sources = detector.registry.sources
+    aggregator = FindingAggregator(
+        {name: source.fields.principal for name, source in sources.items()},
+        {name: source.fields.evidence for name, source in sources.items()},
+    )
+    engine = Engine(detector.compiled)
+    matches: Counter[str] = Counter()
+    facts: dict[str, RuleFacts] = {}
+    started = time.perf_counter()
+    for event in events:
+        for match in engine.process(event):
+            rule_id = match.rule.id
+            matches[rule_id] += 1
+            rule = facts.get(rule_id) or facts.setdefault(rule_id, _facts(match.rule))
+            aggregator.add(rule, match.events, match.key, match.output)
+    result = DetectionResult(list(aggregator.results()), read, matches)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def detect_cloudtrail(
+    detector: Detector,
+    inputs: Sequence[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    endpoint_url: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DetectionResult:
+    """Read CloudTrail from ``inputs`` (paths, ``-``, ``s3://``, ``sqs://``, ``lookup://``) and detect."""
+    read = ReadStats()
+    events = read_cloudtrail(inputs, read, since=since, until=until, endpoint_url=endpoint_url, progress=progress)
+    return detect_events(detector, events, read)
+
+
+def store_result(
+    store: Store, result: DetectionResult, command: str, inputs: Sequence[str], stats: dict[str, Any]
+) -> None:
+    """Record a run and its findings; findings already stored are updated, never duplicated."""
+    run_id = store.start_run(command, inputs)
+    store.record_many(result.findings)
+    store.finish_run(run_id, stats)

@@ -1,0 +1,34 @@
+"""The JSON shape of a finding, shared by the json, jsonl and API outputs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from jackwatch.model import Finding
+
+
+def iso(moment: datetime) -> str:
+    """UTC ISO-8601 with a ``Z`` suffix, as CloudTrail writes times."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as a JSON-ready dict; ``count`` is the total, ``event_ids`` the capped sample."""
+    return {
+        "id": finding.id,
+        "kind": finding.kind.value,
+        "rule_id": finding.rule_id,
+        "title": finding.title,
+        "severity": finding.severity.value,
+        "principal": finding.subject,
+        "key": finding.key,
+        "first_seen": iso(finding.first_seen),
+        "last_seen": iso(finding.last_seen),
+        "count": finding.count,
+        "event_ids": list(finding.event_ids),
+        "event_ids_truncated": finding.count > len(finding.event_ids),
+        "mitre": list(finding.mitre),
+        "evidence": dict(finding.evidence),
+        "cost_usd": finding.cost_usd,
+    }

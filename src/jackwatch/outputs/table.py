@@ -1,0 +1,96 @@
+"""The human-readable report: a rich table of findings and a one-paragraph summary of the run."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from jackwatch.model import Finding, Severity
+
+_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def _short_time(finding: Finding) -> str:
+    first = finding.first_seen.strftime("%Y-%m-%d %H:%M")
+    last = (
+        finding.last_seen.strftime("%H:%M")
+        if finding.last_seen.date() == finding.first_seen.date()
+        else (finding.last_seen.strftime("%Y-%m-%d %H:%M"))
+    )
+    return f"{first} → {last}"
+
+
+def _joined(values: object, limit: int = 3) -> str:
+    if not isinstance(values, list | tuple) or not values:
+        return ""
+    shown = ", ".join(str(v) for v in values[:limit])
+    return shown + (f" (+{len(values) - limit})" if len(values) > limit else "")
+
+
+def findings_table(findings: Sequence[Finding]) -> Table:
+    """One row per finding, most severe first."""
+    table = Table(title=f"{len(findings)} finding(s)", expand=True, show_lines=False)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("principal", overflow="fold")
+    table.add_column("when (UTC)", no_wrap=True)
+    table.add_column("events", justify="right")
+    table.add_column("where", overflow="fold")
+    for finding in findings:
+        evidence = finding.evidence
+        where = "; ".join(
+            part
+            for part in (
+                _joined(evidence.get("regions")),
+                _joined(evidence.get("source_ips")),
+                _joined(evidence.get("asns"), limit=2),
+            )
+            if part
+        )
+        table.add_row(
+            Text(finding.severity.value, style=_STYLE[finding.severity]),
+            Text(f"{finding.rule_id}\n", style="bold").append(finding.title, style="dim"),
+            finding.subject + (f"\n[{finding.key}]" if finding.key else ""),
+            _short_time(finding),
+            str(finding.count),
+            where,
+        )
+    return table
+
+
+def _summary(stats: Mapping[str, Any]) -> str:
+    lines = [
+        f"events read: {stats.get('events_read', 0)}, skipped: {stats.get('events_skipped', 0)}, "
+        f"files read: {stats.get('files_read', 0)}, files failed: {stats.get('files_failed', 0)}"
+    ]
+    for reason, count in dict(stats.get("skipped_by_reason") or {}).items():
+        lines.append(f"  skipped {count} record(s): {reason}")
+    problems = list(stats.get("problems") or [])
+    lines.extend(f"  {problem['location']}: {problem['message']}" for problem in problems[:10])
+    if len(problems) > 10:
+        lines.append(f"  … {len(problems) - 10 + int(stats.get('problems_dropped', 0))} more problem(s)")
+    return "\n".join(lines)
+
+
+def render_table(findings: Sequence[Finding], stats: Mapping[str, Any], *, color: bool) -> str:
+    """The findings table followed by the run summary, as text (ANSI colours when ``color``)."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=160)
+    if findings:
+        console.print(findings_table(findings))
+    else:
+        console.print("No findings.")
+    if stats:
+        console.print(_summary(stats), highlight=False)
+    return buffer.getvalue()

@@ -1,0 +1,6 @@
+"""The finding store: SQLAlchemy Core tables and Alembic migrations, SQLite by default, PostgreSQL too."""
+
+from jackwatch.store.repository import Run, Store, open_store
+from jackwatch.store.url import redact_url, resolve_db_url
+
+__all__ = ["Run", "Store", "open_store", "redact_url", "resolve_db_url"]

@@ -1,0 +1,3 @@
+"""Suite-wide fixtures: ``db_url`` runs store-backed tests on SQLite and on PostgreSQL."""
+
+pytest_plugins = ["tests.store_backends"]
