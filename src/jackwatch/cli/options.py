@@ -14,20 +14,26 @@ _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"
 
 
 def parse_moment(text: str | None, now: datetime) -> datetime | None:
-    """``2026-11-24``, ``2026-11-24T10:00:00Z`` (naive means UTC) or a look-back such as ``24h``, ``7d``."""
+    """``2026-11-24``, ``2026-11-24T10:00:00Z`` (naive means UTC) or a look-back such as ``24h``, ``7d``.
+
+    The result is in UTC; a value that is neither form, or out of the representable range, is a
+    :class:`typer.BadParameter`.
+    """
     if text is None:
         return None
     relative = _RELATIVE.fullmatch(text.strip())
-    if relative:
-        amount, unit = relative.groups()
-        return now - timedelta(**{_UNIT[unit]: int(amount)})
     try:
+        if relative:
+            amount, unit = relative.groups()
+            return (now - timedelta(**{_UNIT[unit]: int(amount)})).astimezone(UTC)
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise typer.BadParameter(f"{text!r} is outside the range of representable times") from None
     except ValueError:
         raise typer.BadParameter(
             f"{text!r} is neither an ISO date/time (2026-11-24, 2026-11-24T10:00:00Z) nor a look-back (24h, 7d)"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_severity(text: str | None) -> Severity | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from enum import StrEnum
 from typing import IO, Any, assert_never
 
@@ -10,7 +11,7 @@ import orjson
 
 from jackwatch.model import Finding
 from jackwatch.outputs.ocsf import finding_to_ocsf
-from jackwatch.outputs.serialize import finding_to_dict
+from jackwatch.outputs.serialize import finding_to_dict, iso
 from jackwatch.outputs.table import render_table
 
 
@@ -23,9 +24,16 @@ class OutputFormat(StrEnum):
     OCSF = "ocsf"
 
 
+def _default(value: object) -> str:
+    """Datetimes left in evidence or statistics are written like the finding times: UTC with a ``Z``."""
+    if isinstance(value, datetime):
+        return iso(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
 def _dumps(value: Any, *, indent: bool = False) -> bytes:
-    option = orjson.OPT_INDENT_2 if indent else 0
-    return orjson.dumps(value, option=option | orjson.OPT_NON_STR_KEYS)
+    option = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | (orjson.OPT_INDENT_2 if indent else 0)
+    return orjson.dumps(value, default=_default, option=option)
 
 
 def render(

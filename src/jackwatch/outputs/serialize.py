@@ -8,9 +8,14 @@ from typing import Any
 from jackwatch.model import Finding
 
 
+def utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive time is taken as UTC (never as the machine's local time)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def iso(moment: datetime) -> str:
     """UTC ISO-8601 with a ``Z`` suffix, as CloudTrail writes times."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from jackwatch.model import Finding, Severity
+from jackwatch.outputs.serialize import utc
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -20,14 +21,17 @@ _STYLE = {
     Severity.INFO: "dim",
 }
 
+PLAIN_WIDTH = 200
+"""Width of the table written to a file or a pipe."""
+
+_SHOWN_PROBLEMS = 10
+"""Problems listed in the summary; the rest are counted."""
+
 
 def _short_time(finding: Finding) -> str:
-    first = finding.first_seen.strftime("%Y-%m-%d %H:%M")
-    last = (
-        finding.last_seen.strftime("%H:%M")
-        if finding.last_seen.date() == finding.first_seen.date()
-        else (finding.last_seen.strftime("%Y-%m-%d %H:%M"))
-    )
+    first_seen, last_seen = utc(finding.first_seen), utc(finding.last_seen)
+    first = first_seen.strftime("%Y-%m-%d %H:%M")
+    last = last_seen.strftime("%H:%M" if last_seen.date() == first_seen.date() else "%Y-%m-%d %H:%M")
     return f"{first} → {last}"
 
 
@@ -39,14 +43,14 @@ def _joined(values: object, limit: int = 3) -> str:
 
 
 def findings_table(findings: Sequence[Finding]) -> Table:
-    """One row per finding, most severe first."""
+    """One row per finding, in the order given."""
     table = Table(title=f"{len(findings)} finding(s)", expand=True, show_lines=False)
     table.add_column("severity", no_wrap=True)
     table.add_column("rule", no_wrap=True)
-    table.add_column("principal", overflow="fold")
+    table.add_column("principal", overflow="fold", ratio=3)
     table.add_column("when (UTC)", no_wrap=True)
     table.add_column("events", justify="right")
-    table.add_column("where", overflow="fold")
+    table.add_column("where", overflow="fold", ratio=2)
     for finding in findings:
         evidence = finding.evidence
         where = "; ".join(
@@ -61,10 +65,10 @@ def findings_table(findings: Sequence[Finding]) -> Table:
         table.add_row(
             Text(finding.severity.value, style=_STYLE[finding.severity]),
             Text(f"{finding.rule_id}\n", style="bold").append(finding.title, style="dim"),
-            finding.subject + (f"\n[{finding.key}]" if finding.key else ""),
-            _short_time(finding),
-            str(finding.count),
-            where,
+            Text(finding.subject + (f"\n[{finding.key}]" if finding.key else "")),
+            Text(_short_time(finding)),
+            Text(str(finding.count)),
+            Text(where),
         )
     return table
 
@@ -77,20 +81,25 @@ def _summary(stats: Mapping[str, Any]) -> str:
     for reason, count in dict(stats.get("skipped_by_reason") or {}).items():
         lines.append(f"  skipped {count} record(s): {reason}")
     problems = list(stats.get("problems") or [])
-    lines.extend(f"  {problem['location']}: {problem['message']}" for problem in problems[:10])
-    if len(problems) > 10:
-        lines.append(f"  … {len(problems) - 10 + int(stats.get('problems_dropped', 0))} more problem(s)")
+    lines.extend(f"  {problem['location']}: {problem['message']}" for problem in problems[:_SHOWN_PROBLEMS])
+    hidden = max(0, len(problems) - _SHOWN_PROBLEMS) + int(stats.get("problems_dropped", 0))
+    if hidden:
+        lines.append(f"  … {hidden} more problem(s)")
     return "\n".join(lines)
 
 
 def render_table(findings: Sequence[Finding], stats: Mapping[str, Any], *, color: bool) -> str:
-    """The findings table followed by the run summary, as text (ANSI colours when ``color``)."""
+    """The findings table followed by the run summary, as text.
+
+    ``color`` means the text goes to a terminal: ANSI colours, at the terminal's width. Otherwise the
+    text is plain and :data:`PLAIN_WIDTH` wide, so that principals and rule ids stay on one line.
+    """
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=160)
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=None if color else PLAIN_WIDTH)
     if findings:
         console.print(findings_table(findings))
     else:
         console.print("No findings.")
     if stats:
-        console.print(_summary(stats), highlight=False)
+        console.print(_summary(stats), highlight=False, markup=False)
     return buffer.getvalue()
