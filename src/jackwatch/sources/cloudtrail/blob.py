@@ -1,0 +1,351 @@
+"""The bytes of one CloudTrail file, object or stream to events.
+
+Gzip is detected by its magic bytes. The content may be ``{"Records": [...]}`` as AWS writes it, a JSON
+array of records, one record, or JSON Lines (each line a record or a ``Records`` object). Content up to
+the stream threshold is parsed in one piece with orjson (the fast path); larger content is parsed
+incrementally (ijson, JSON Lines line by line), so memory stays bounded whatever the file size. Content
+that breaks off (truncated gzip, a failing read) keeps the records decoded before the break.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+from collections.abc import Generator, Iterable, Iterator
+from enum import Enum
+from typing import Any
+
+import ijson  # type: ignore[import-untyped]
+import orjson
+
+from jackwatch.model import Event
+from jackwatch.sources.cloudtrail.chunks import StreamBroken, gunzipped
+from jackwatch.sources.cloudtrail.records import Converter
+
+_BOM = b"\xef\xbb\xbf"
+_WHITESPACE = b" \t\r\n"
+_REPLACEMENT = "\ufffd".encode()
+_BAD = object()
+
+EventStream = Generator[Event, None, "Outcome"]
+
+
+class Outcome(Enum):
+    """How the reading of one input ended."""
+
+    COMPLETE = "complete"
+    """All of it was parsed (bad records may have been skipped)."""
+    PARTIAL = "partial"
+    """It broke off (truncated, corrupt); the records before the break were kept."""
+    FAILED = "failed"
+    """Nothing in it could be used."""
+    UNREADABLE = "unreadable"
+    """It could not be read (or not to the end); reading it again may succeed."""
+
+
+def read_events(chunks: Iterable[bytes], convert: Converter, stream_threshold: int) -> EventStream:
+    """Events from the raw (possibly gzipped) content of one input; updates files_read/files_failed."""
+    stream = gunzipped(iter(chunks))
+    head: list[bytes] = []
+    size = 0
+    broken: StreamBroken | None = None
+    try:
+        for chunk in stream:
+            head.append(chunk)
+            size += len(chunk)
+            if size > stream_threshold:
+                break
+    except StreamBroken as exc:
+        broken = exc
+    if size > stream_threshold:
+        kind = _stream_kind(b"".join(head))
+        outcome = yield from _stream(kind, _drain(head, stream), convert, stream_threshold)
+    else:
+        data = b"".join(head)
+        head.clear()
+        outcome = yield from _whole(data, broken, convert)
+    stats = convert.context.stats
+    if outcome in (Outcome.COMPLETE, Outcome.PARTIAL):
+        stats.files_read += 1
+    else:
+        stats.files_failed += 1
+    return outcome
+
+
+def _drain(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    """The buffered chunks (released as they are handed out), then the rest."""
+    head.reverse()
+    while head:
+        yield head.pop()
+    yield from rest
+
+
+def _expand(value: Any, line: int | None, convert: Converter) -> Iterator[Event]:
+    """The events of one parsed JSON value: a ``Records`` object, an array of records, or one record."""
+    if isinstance(value, dict) and "Records" in value:
+        records = value["Records"]
+        if not isinstance(records, list):
+            convert.problem("invalid_records", "Records is not an array", line)
+            return
+    elif isinstance(value, list):
+        records = value
+    else:
+        records = (value,)
+    for raw in records:
+        event = convert(raw, line)
+        if event is not None:
+            yield event
+
+
+def _whole(data: bytes, broken: StreamBroken | None, convert: Converter) -> EventStream:
+    """The fast path: content held in memory (complete, or up to where it broke off)."""
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    error: orjson.JSONDecodeError | None = None
+    if broken is None:
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            error = exc
+        else:
+            yield from _expand(value, None, convert)
+            return Outcome.COMPLETE
+        if not data or data.isspace():
+            convert.problem("empty_file", "the input is empty", records=0)
+            return Outcome.COMPLETE
+        if "UTF-8" in error.msg and not _looks_like_lines(data):
+            data = _repair_utf8(data, convert, truncated=False)
+            try:
+                value = orjson.loads(data)
+            except orjson.JSONDecodeError as exc:
+                error = exc
+            else:
+                yield from _expand(value, None, convert)
+                return Outcome.COMPLETE
+    end_line: int | None = None
+    if _looks_like_lines(data):
+        end_line = yield from _lines(data, convert, complete=broken is None)
+    elif broken is not None:
+        yield from _salvage(_repair_utf8(data, convert, truncated=True), convert)
+    elif error is not None:
+        convert.problem("invalid_json", f"invalid JSON: {error.msg}", error.lineno, error.colno)
+        return Outcome.FAILED
+    if broken is None:
+        return Outcome.COMPLETE
+    convert.problem(broken.reason, broken.message, end_line)
+    if broken.reason == "unreadable":
+        return Outcome.UNREADABLE
+    return Outcome.PARTIAL if convert.count or data.strip() else Outcome.FAILED
+
+
+def _repair_utf8(data: bytes, convert: Converter, *, truncated: bool) -> bytes:
+    """``data`` with invalid UTF-8 bytes replaced by U+FFFD (reported), or ``data`` itself if valid."""
+    try:
+        data.decode()
+    except UnicodeDecodeError as exc:
+        if truncated and exc.reason == "unexpected end of data":
+            return _repair_utf8(data[: exc.start], convert, truncated=False)
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        convert.problem("invalid_utf8", "invalid UTF-8 bytes were replaced with U+FFFD", line, column, records=0)
+        return data.decode(errors="replace").encode()
+    return data
+
+
+def _looks_like_lines(data: bytes) -> bool:
+    """Whether the content is JSON Lines: two or more non-blank lines that start as objects, one of
+    the first two whole (``{…}``), and a first line that does not open or continue a pretty-printed value.
+    """
+    lines: list[bytes] = []
+    position = 0
+    while position < len(data) and len(lines) < 2:
+        end = data.find(b"\n", position)
+        if end < 0:
+            end = len(data)
+        line = data[position:end].strip()
+        position = end + 1
+        if line:
+            lines.append(line)
+    if len(lines) < 2 or not lines[0].startswith(b"{"):
+        return False
+    first, second = lines
+    if first.endswith(b"}"):
+        return True
+    return second.startswith(b"{") and second.endswith(b"}") and not first.endswith((b"{", b"[", b",", b":"))
+
+
+def _line(text: bytes, number: int, convert: Converter) -> Iterator[Event]:
+    """The events of one JSON Lines line (blank lines are skipped)."""
+    if not text or text.isspace():
+        return
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        value = _reparse_line(text, number, exc, convert)
+        if value is _BAD:
+            return
+    yield from _expand(value, number, convert)
+
+
+def _reparse_line(text: bytes, number: int, error: orjson.JSONDecodeError, convert: Converter) -> Any:
+    """A line that orjson rejected: parsed again after an UTF-8 repair, or reported as invalid JSON."""
+    try:
+        text.decode()
+    except UnicodeDecodeError as exc:
+        convert.problem(
+            "invalid_utf8", "invalid UTF-8 bytes were replaced with U+FFFD", number, exc.start + 1, records=0
+        )
+        try:
+            return orjson.loads(text.decode(errors="replace").encode())
+        except orjson.JSONDecodeError as again:
+            error = again
+    convert.problem("invalid_json", f"invalid JSON: {error.msg}", number, error.colno)
+    return _BAD
+
+
+def _lines(data: bytes, convert: Converter, *, complete: bool) -> Generator[Event, None, int]:
+    """JSON Lines held in memory; when incomplete, the last (partial) line is left out. Returns its number."""
+    lines = data.split(b"\n")
+    end_line = len(lines)
+    if not complete and lines[-1]:
+        lines.pop()
+    for number, text in enumerate(lines, 1):
+        yield from _line(text, number, convert)
+    return end_line
+
+
+def _salvage(data: bytes, convert: Converter) -> Iterator[Event]:
+    """The complete records at the start of a ``Records`` object or array that breaks off."""
+    start = data.lstrip(_WHITESPACE)[:1]
+    prefix = {b"{": "Records.item", b"[": "item"}.get(start)
+    if prefix is None:
+        return
+    sink = ijson.sendable_list()
+    parser = ijson.items_coro(sink, prefix, use_float=True)
+    with contextlib.suppress(ijson.JSONError):  # the break itself, which the caller reports
+        parser.send(data)
+        parser.close()
+    for raw in sink:
+        event = convert(raw)
+        if event is not None:
+            yield event
+
+
+def _stream_kind(head: bytes) -> str | None:
+    """How to stream content that starts with ``head``: ``item`` (array), ``Records.item``, ``lines``."""
+    if head.startswith(_BOM):
+        head = head[len(_BOM) :]
+    start = head.lstrip(_WHITESPACE)[:1]
+    if start == b"[":
+        return "item"
+    if start == b"{":
+        return "lines" if _looks_like_lines(head) else "Records.item"
+    return None
+
+
+def _stream(kind: str | None, chunks: Iterator[bytes], convert: Converter, stream_threshold: int) -> EventStream:
+    """The incremental path, for content larger than the stream threshold."""
+    if kind is None:
+        convert.problem("invalid_json", "not JSON: the content starts with neither { nor [")
+        return Outcome.FAILED
+    guarded = _utf8_guard(_without_bom(chunks), convert)
+    try:
+        if kind == "lines":
+            return (yield from _stream_lines(guarded, convert, stream_threshold))
+        return (yield from _stream_items(guarded, kind, convert))
+    except StreamBroken as exc:
+        convert.problem(exc.reason, exc.message)
+        return Outcome.UNREADABLE if exc.reason == "unreadable" else Outcome.PARTIAL
+
+
+def _without_bom(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The chunks, without a byte order mark at the start."""
+    first = next(chunks, b"")
+    yield first[len(_BOM) :] if first.startswith(_BOM) else first
+    yield from chunks
+
+
+def _utf8_guard(chunks: Iterator[bytes], convert: Converter) -> Iterator[bytes]:
+    """Chunks with invalid UTF-8 bytes replaced by U+FFFD (reported once): the streaming parser rejects them."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    reported = False
+    for chunk in chunks:
+        text = decoder.decode(chunk)
+        if not reported and text.count("\ufffd") > chunk.count(_REPLACEMENT):
+            convert.problem("invalid_utf8", "invalid UTF-8 bytes were replaced with U+FFFD", records=0)
+            reported = True
+        yield text.encode()
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        yield tail.encode()
+
+
+def _stream_items(chunks: Iterator[bytes], prefix: str, convert: Converter) -> EventStream:
+    """Records of a large ``Records`` object (``prefix`` ``Records.item``) or array (``item``)."""
+    sink = ijson.sendable_list()
+    parser = ijson.items_coro(sink, prefix, use_float=True)
+    error: Exception | None = None
+    try:
+        for chunk in chunks:
+            parser.send(chunk)
+            for raw in sink:
+                event = convert(raw)
+                if event is not None:
+                    yield event
+            del sink[:]
+        parser.close()
+    except ijson.JSONError as exc:
+        error = exc
+    for raw in sink:
+        event = convert(raw)
+        if event is not None:
+            yield event
+    if error is not None:
+        detail = str(error).splitlines()[0][:200]
+        convert.problem("invalid_json", f"invalid JSON after record {convert.count}: {detail}")
+        return Outcome.PARTIAL
+    if prefix == "Records.item" and convert.count == 0:
+        convert.problem("not_cloudtrail", "a large JSON object without a Records array")
+        return Outcome.FAILED
+    return Outcome.COMPLETE
+
+
+def _stream_lines(chunks: Iterator[bytes], convert: Converter, stream_threshold: int) -> EventStream:
+    """Large JSON Lines, line by line; a line longer than the stream threshold is skipped and reported."""
+    carry: list[bytes] = []
+    carried = 0
+    number = 0
+    oversized = False
+    for chunk in chunks:
+        position = 0
+        while (end := chunk.find(b"\n", position)) >= 0:
+            number += 1
+            piece = chunk[position:end]
+            position = end + 1
+            if carry:
+                carry.append(piece)
+                piece = b"".join(carry)
+                carry.clear()
+                carried = 0
+            if oversized or len(piece) > stream_threshold:
+                if not oversized:
+                    _too_large(number, stream_threshold, convert)
+                oversized = False
+                continue
+            yield from _line(piece, number, convert)
+        if oversized:
+            continue
+        carry.append(chunk[position:])
+        carried += len(chunk) - position
+        if carried > stream_threshold:
+            _too_large(number + 1, stream_threshold, convert)
+            carry.clear()
+            carried = 0
+            oversized = True
+    if carry:
+        yield from _line(b"".join(carry), number + 1, convert)
+    return Outcome.COMPLETE
+
+
+def _too_large(number: int, stream_threshold: int, convert: Converter) -> None:
+    convert.problem("record_too_large", f"line longer than {stream_threshold} bytes", number)

@@ -1,0 +1,145 @@
+"""The folder layout AWS writes CloudTrail logs in, and which files and folders of a walk to read.
+
+``[prefix/]AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<account>_CloudTrail_<region>_…json.gz``;
+digests go under ``CloudTrail-Digest/``, Insights events under ``CloudTrail-Insight/``, and other
+services (AWS Config, load balancers…) may share the bucket under their own folder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from jackwatch.errors import Location
+from jackwatch.sources.cloudtrail.context import TimeWindow
+from jackwatch.sources.stats import ReadStats
+
+READ_SERVICES = frozenset({"CloudTrail", "CloudTrail-Insight"})
+"""Service folders of the layout whose files are CloudTrail records."""
+
+LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".gz")
+"""Names of files a walk reads (compressed or not); any name is read when given explicitly."""
+
+_FOLDER = re.compile(
+    r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?"
+    r"(?:(?P<account>\d{12})/(?:(?P<service>[^/]+)/(?:(?P<region>[^/]+)/"
+    r"(?:(?P<year>\d{4})/(?:(?P<month>\d{2})/(?:(?P<day>\d{2})/)?)?)?)?)?)?$"
+)
+_FILE = re.compile(
+    r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/(?P<service>[^/]+)/"
+    r"(?:[^/]+/(?P<year>\d{4})/(?P<month>\d{2})/(?P<day>\d{2})/)?"
+)
+
+
+class Verdict(Enum):
+    """What a walk does with a folder or file."""
+
+    READ = "read"
+    OUT_OF_RANGE = "out_of_range"
+    DIGEST = "CloudTrail digests"
+    OTHER_SERVICE = "of other services"
+    NOT_LOG = "not log files"
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    """A folder of the layout: its service folder, and the delivery days it covers when it is dated."""
+
+    service: str | None
+    start: datetime | None = None
+    end: datetime | None = None
+    is_day: bool = False
+
+
+def _span(year: str | None, month: str | None, day: str | None) -> tuple[datetime, datetime] | None:
+    """The delivery times ``[start, end)`` a dated folder covers, or ``None`` if undated or not a date."""
+    if year is None:
+        return None
+    try:
+        if month is None:
+            return datetime(int(year), 1, 1, tzinfo=UTC), datetime(int(year) + 1, 1, 1, tzinfo=UTC)
+        if day is None:
+            first = datetime(int(year), int(month), 1, tzinfo=UTC)
+            after = datetime(first.year + first.month // 12, first.month % 12 + 1, 1, tzinfo=UTC)
+            return first, after
+        start = datetime(int(year), int(month), int(day), tzinfo=UTC)
+    except ValueError:
+        return None
+    return start, start + timedelta(days=1)
+
+
+def folder(path: str) -> Folder | None:
+    """The layout position of a folder path ending with ``/``, or ``None`` when it is not in the layout."""
+    match = _FOLDER.search(path)
+    if match is None:
+        return None
+    span = _span(match["year"], match["month"], match["day"])
+    if span is None:
+        return Folder(match["service"])
+    return Folder(match["service"], span[0], span[1], match["day"] is not None)
+
+
+def folder_verdict(place: Folder, window: TimeWindow) -> Verdict:
+    """Whether a walk descends into a layout folder."""
+    if place.service is not None and place.service not in READ_SERVICES:
+        return Verdict.DIGEST if place.service == "CloudTrail-Digest" else Verdict.OTHER_SERVICE
+    if place.start is not None and place.end is not None and not window.may_hold(place.start, place.end):
+        return Verdict.OUT_OF_RANGE
+    return Verdict.READ
+
+
+def file_verdict(path: str, window: TimeWindow) -> Verdict:
+    """Whether a walk reads a file (or S3 key), from its name and its place in the layout."""
+    name = path.rsplit("/", 1)[-1]
+    if "CloudTrail-Digest" in name:
+        return Verdict.DIGEST
+    match = _FILE.search(path)
+    if match is not None:
+        service = match["service"]
+        if service not in READ_SERVICES:
+            return Verdict.DIGEST if service == "CloudTrail-Digest" else Verdict.OTHER_SERVICE
+        span = _span(match["year"], match["month"], match["day"])
+        if span is not None and not window.may_hold(*span):
+            return Verdict.OUT_OF_RANGE
+    if not name.lower().endswith(LOG_SUFFIXES):
+        return Verdict.NOT_LOG
+    return Verdict.READ
+
+
+@dataclass(slots=True)
+class Tally:
+    """What a walk of one input found and left out, reported once at its end."""
+
+    root: str
+    found: int = 0
+    left_out: Counter[Verdict] = field(default_factory=Counter)
+    examples: list[str] = field(default_factory=list)
+
+    def note(self, verdict: Verdict, name: str) -> None:
+        """Count a file or folder the walk met."""
+        if verdict is Verdict.READ:
+            self.found += 1
+            return
+        self.left_out[verdict] += 1
+        if verdict is not Verdict.OUT_OF_RANGE and len(self.examples) < 3:
+            self.examples.append(name)
+
+    def report(self, stats: ReadStats) -> None:
+        """Add the walk's summary problems (they cost no record) to ``stats``."""
+        ignored = {v: n for v, n in self.left_out.items() if v is not Verdict.OUT_OF_RANGE}
+        if ignored:
+            kinds = ", ".join(f"{n} {v.value}" for v, n in sorted(ignored.items(), key=lambda i: i[0].value))
+            stats.skip(
+                "ignored",
+                Location(self.root),
+                f"left out {sum(ignored.values())} files or folders that hold no CloudTrail events "
+                f"({kinds}; e.g. {', '.join(self.examples)})",
+                records=0,
+            )
+        if self.found == 0:
+            outside = self.left_out[Verdict.OUT_OF_RANGE]
+            where = f" in the time window ({outside} outside it)" if outside else ""
+            stats.skip("no_files", Location(self.root), f"no CloudTrail files under {self.root}{where}", records=0)

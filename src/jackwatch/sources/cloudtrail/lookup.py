@@ -1,0 +1,121 @@
+"""CloudTrail from the LookupEvents API (event history, management events of the last 90 days).
+
+Event history is kept per region, so every enabled region is read, each to its last page. A region
+that fails (denied, not enabled) is counted as a failed input and the others are still read; missing
+credentials or an unreachable endpoint stop the whole read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    CredentialRetrievalError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
+
+from jackwatch.errors import Location, SourceError
+from jackwatch.model import Event
+from jackwatch.sources.cloudtrail.aws import DENIED_CODES, AwsAccess, aws_errors, describe, error_code
+from jackwatch.sources.cloudtrail.context import ReadContext
+from jackwatch.sources.cloudtrail.records import Converter
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudtrail.type_defs import EventTypeDef
+
+PAGE_SIZE = 50
+"""The most events LookupEvents returns per page."""
+
+_ENABLED = frozenset({"opt-in-not-required", "opted-in"})
+_FATAL = (
+    NoCredentialsError,
+    PartialCredentialsError,
+    CredentialRetrievalError,
+    EndpointConnectionError,
+    ConnectTimeoutError,
+)
+
+
+def enabled_regions(access: AwsAccess) -> list[str]:
+    """The regions enabled for the account: EC2 DescribeRegions, or Account ListRegions if EC2 is denied."""
+    try:
+        reply = access.ec2().describe_regions(AllRegions=True)
+    except ClientError as exc:
+        if error_code(exc) not in DENIED_CODES:
+            raise SourceError(f"cannot list the enabled regions: {describe(exc)}") from exc
+        with aws_errors(f"cannot list the enabled regions (EC2 said {describe(exc)}; Account ListRegions)"):
+            return _account_regions(access)
+    except BotoCoreError as exc:
+        raise SourceError(f"cannot list the enabled regions: {describe(exc)}") from exc
+    return sorted(
+        region["RegionName"]
+        for region in reply.get("Regions", ())
+        if "RegionName" in region and region.get("OptInStatus") in _ENABLED
+    )
+
+
+def _account_regions(access: AwsAccess) -> list[str]:
+    """The enabled regions according to the Account API."""
+    pages = (
+        access.account()
+        .get_paginator("list_regions")
+        .paginate(RegionOptStatusContains=["ENABLED", "ENABLED_BY_DEFAULT"])
+    )
+    return sorted(
+        region["RegionName"] for page in pages for region in page.get("Regions", ()) if "RegionName" in region
+    )
+
+
+def read_lookup(regions: Sequence[str], access: AwsAccess, context: ReadContext) -> Iterator[Event]:
+    """Events from LookupEvents in ``regions`` (empty: every enabled region), within the time window."""
+    for region in regions or enabled_regions(access):
+        yield from _read_region(region, access, context)
+
+
+def _read_region(region: str, access: AwsAccess, context: ReadContext) -> Iterator[Event]:
+    """Every page of one region's event history."""
+    origin = f"lookup://{region}"
+    context.progress(origin)
+    convert = Converter(origin, context)
+    window = context.window
+    arguments: dict[str, Any] = {"PaginationConfig": {"PageSize": PAGE_SIZE}}
+    if window.since is not None:
+        arguments["StartTime"] = window.since
+    if window.until is not None:
+        arguments["EndTime"] = window.until
+    stats = context.stats
+    try:
+        for page in access.cloudtrail(region).get_paginator("lookup_events").paginate(**arguments):
+            for item in page.get("Events", ()):
+                event = _event(item, convert)
+                if event is not None:
+                    yield event
+    except _FATAL as exc:
+        raise SourceError(f"cannot look up CloudTrail events in {region}: {describe(exc)}") from exc
+    except (ClientError, BotoCoreError) as exc:
+        stats.files_failed += 1
+        stats.skip("unreadable", Location(origin), f"LookupEvents failed: {describe(exc)}")
+        return
+    stats.files_read += 1
+
+
+def _event(item: EventTypeDef, convert: Converter) -> Event | None:
+    """The event of one LookupEvents result, from its ``CloudTrailEvent`` JSON string."""
+    text = item.get("CloudTrailEvent")
+    name = item.get("EventId", "?")
+    if not isinstance(text, str):
+        convert.problem("missing_field", f"event {name}: no CloudTrailEvent")
+        return None
+    try:
+        raw = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        convert.problem("invalid_json", f"event {name}: CloudTrailEvent is not JSON ({exc.msg})")
+        return None
+    return convert(raw)
