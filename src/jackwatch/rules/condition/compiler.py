@@ -1,0 +1,306 @@
+"""Compile a condition once into a predicate over events (semantics: see ``evaluator``).
+
+Everything that does not depend on the event is done here: field extractors are looked up, literals
+converted to text/number/boolean, ``in`` lists turned into frozensets, ``icontains``/``iglob`` values
+lowercased, hex decoded, regular expressions and globs compiled, ``pmatch`` paths put in a set that is
+probed with each ancestor of the path. ``and``/``or`` short-circuit. A plain field is read with one
+call to its extractor; string values take a fast path.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import operator
+import re
+from collections.abc import Callable, Sequence
+
+from jackwatch.errors import ConditionError
+from jackwatch.model import Event
+from jackwatch.rules.condition.checks import problems
+from jackwatch.rules.condition.expand import unknown_macros_message
+from jackwatch.rules.condition.nodes import (
+    And,
+    Compare,
+    Exists,
+    FieldExpr,
+    MacroRef,
+    Node,
+    Not,
+    Or,
+    ValueList,
+)
+from jackwatch.rules.condition.values import (
+    TRANSFORM_FUNCTIONS,
+    Literal,
+    bytes_of,
+    hex_bytes,
+    number_of,
+    text_of,
+)
+from jackwatch.rules.fields import Extractor, SourceFields
+
+Predicate = Callable[[Event], bool]
+"""A compiled condition."""
+
+_Test = Callable[[object], bool]
+_NUMERIC: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+_TEXT_METHODS: dict[str, Callable[[str, str], bool]] = {
+    "contains": str.__contains__,
+    "icontains": str.__contains__,
+    "startswith": str.startswith,
+    "endswith": str.endswith,
+}
+
+
+def compile_condition(node: Node, fields: SourceFields) -> Predicate:
+    """A predicate equivalent to ``evaluate(node, event, fields)``; raises ``ConditionError`` listing
+    every problem (unresolved macro, unknown field, bad number, hex or regular expression…)."""
+    found = problems(node, fields)
+    if found:
+        raise ConditionError("; ".join(found))
+    return _compile(node, fields)
+
+
+def _compile(node: Node, fields: SourceFields) -> Predicate:
+    match node:
+        case And(operands):
+            return _all_of(tuple(_compile(item, fields) for item in operands))
+        case Or(operands):
+            return _any_of(tuple(_compile(item, fields) for item in operands))
+        case Not(operand):
+            inner = _compile(operand, fields)
+            return lambda event: not inner(event)
+        case Exists(left):
+            extract, arg = _extractor(left, fields)
+            return lambda event: extract(event, arg) is not None
+        case Compare():
+            return _compare(node, fields)
+        case MacroRef(name):
+            raise ConditionError(unknown_macros_message([name]))
+
+
+def _all_of(predicates: tuple[Predicate, ...]) -> Predicate:
+    if len(predicates) == 2:
+        first, second = predicates
+        return lambda event: first(event) and second(event)
+
+    def all_of(event: Event) -> bool:
+        return all(predicate(event) for predicate in predicates)
+
+    return all_of
+
+
+def _any_of(predicates: tuple[Predicate, ...]) -> Predicate:
+    if len(predicates) == 2:
+        first, second = predicates
+        return lambda event: first(event) or second(event)
+
+    def any_of(event: Event) -> bool:
+        return any(predicate(event) for predicate in predicates)
+
+    return any_of
+
+
+def _extractor(expr: FieldExpr, fields: SourceFields) -> tuple[Extractor, str | None]:
+    extract = fields.fields[expr.field.name].extract
+    if not expr.transforms:
+        return extract, expr.field.arg
+    functions = tuple(TRANSFORM_FUNCTIONS[name] for name in reversed(expr.transforms))
+
+    def transformed(event: Event, arg: str | None) -> object:
+        value = extract(event, arg)
+        for function in functions:
+            if value is None:
+                return None
+            value = function(value)
+        return value
+
+    return transformed, expr.field.arg
+
+
+def _compare(node: Compare, fields: SourceFields) -> Predicate:
+    extract, arg = _extractor(node.left, fields)
+    op, right = node.op, node.right
+    if isinstance(right, FieldExpr):
+        return _compare_fields(extract, arg, op, _extractor(right, fields))
+    texts = [item.text for item in right.items] if isinstance(right, ValueList) else [right.text]
+    test = _test(op, [Literal.of_text(text) for text in texts])
+    if op == "in":
+
+        def every(event: Event) -> bool:
+            value = extract(event, arg)
+            if isinstance(value, tuple):
+                return bool(value) and all(map(test, value))
+            return value is not None and test(value)
+
+        return every
+
+    def some(event: Event) -> bool:
+        value = extract(event, arg)
+        if isinstance(value, tuple):
+            return any(map(test, value))
+        return value is not None and test(value)
+
+    return some
+
+
+def _compare_fields(extract: Extractor, arg: str | None, op: str, right: tuple[Extractor, str | None]) -> Predicate:
+    """A comparison with a field on the right: its literals are known only per event."""
+    right_extract, right_arg = right
+
+    def compare(event: Event) -> bool:
+        value = extract(event, arg)
+        if value is None:
+            return False
+        other = right_extract(event, right_arg)
+        if other is None:
+            return False
+        others = other if isinstance(other, tuple) else (other,)
+        test = _test(op, [Literal.of_value(item) for item in others if item is not None])
+        if not isinstance(value, tuple):
+            return test(value)
+        if op == "in":
+            return bool(value) and all(map(test, value))
+        return any(map(test, value))
+
+    return compare
+
+
+def _test(op: str, literals: Sequence[Literal]) -> _Test:
+    """The test of one scalar value (possibly ``None``) against the right-hand side."""
+    if op in ("in", "intersects"):
+        return _member(literals)
+    if op == "pmatch":
+        return _path_prefix([lit.text for lit in literals])
+    tests = [_scalar(op, lit) for lit in literals]
+    if len(tests) == 1:
+        return tests[0]
+    return lambda value: any(test(value) for test in tests)
+
+
+def _member(literals: Sequence[Literal]) -> _Test:
+    texts = frozenset(lit.text for lit in literals)
+    # NaN equals nothing, not even itself: keep it out of the set, whose lookup tries identity first
+    numbers = frozenset(lit.number for lit in literals if lit.number is not None and lit.number == lit.number)
+    booleans = frozenset(lit.boolean for lit in literals if lit.boolean is not None)
+
+    def member(value: object) -> bool:
+        if type(value) is str:
+            return value in texts
+        if value is None:
+            return False
+        if isinstance(value, bool):
+            return value in booleans
+        if isinstance(value, int | float):
+            return value in numbers
+        return text_of(value) in texts
+
+    return member
+
+
+def _path_prefix(paths: Sequence[str]) -> _Test:
+    stripped = [path.rstrip("/") for path in paths]
+    root = "" in stripped
+    prefixes = frozenset(stripped) - {""}
+
+    def below(value: object) -> bool:
+        if value is None:
+            return False
+        path = value if type(value) is str else text_of(value)
+        if root and path.startswith("/"):
+            return True
+        while path not in prefixes:
+            cut = path.rfind("/")
+            if cut <= 0:
+                return False
+            path = path[:cut]
+        return True
+
+    return below
+
+
+def _scalar(op: str, lit: Literal) -> _Test:
+    if op in ("=", "!="):
+        return _equality(op, lit)
+    if op in _NUMERIC:
+        return _numeric(_NUMERIC[op], lit)
+    if op in ("bcontains", "bstartswith"):
+        return _binary(op, lit)
+    if op in ("contains", "icontains", "startswith", "endswith"):
+        return _textual(op, lit)
+    return _pattern(op, lit)
+
+
+def _equality(op: str, lit: Literal) -> _Test:
+    text, number, boolean = lit.text, lit.number, lit.boolean
+
+    def equal(value: object) -> bool:
+        if type(value) is str:
+            return value == text
+        if isinstance(value, bool):
+            return value is boolean
+        if isinstance(value, int | float):
+            return value == number
+        return value is not None and text_of(value) == text
+
+    if op == "=":
+        return equal
+    return lambda value: value is not None and not equal(value)
+
+
+def _numeric(compare: Callable[[float, float], bool], lit: Literal) -> _Test:
+    bound = lit.number
+    if bound is None:
+        return lambda value: False
+
+    def numeric(value: object) -> bool:
+        if type(value) is int or type(value) is float:
+            return compare(value, bound)
+        number = number_of(value)
+        return number is not None and compare(number, bound)
+
+    return numeric
+
+
+def _binary(op: str, lit: Literal) -> _Test:
+    needle = hex_bytes(lit.text)
+    if needle is None:
+        return lambda value: False
+    if op == "bcontains":
+        return lambda value: value is not None and needle in bytes_of(value)
+    return lambda value: value is not None and bytes_of(value).startswith(needle)
+
+
+def _textual(op: str, lit: Literal) -> _Test:
+    method = _TEXT_METHODS[op]
+    lower = op == "icontains"
+    needle = lit.text.lower() if lower else lit.text
+
+    def textual(value: object) -> bool:
+        if value is None:
+            return False
+        subject = value if type(value) is str else text_of(value)
+        return method(subject.lower() if lower else subject, needle)
+
+    return textual
+
+
+def _pattern(op: str, lit: Literal) -> _Test:
+    lower = op == "iglob"
+    if op == "regex":
+        search = re.compile(lit.text).search
+    else:
+        search = re.compile(fnmatch.translate(lit.text.lower() if lower else lit.text)).match
+
+    def pattern(value: object) -> bool:
+        if value is None:
+            return False
+        subject = value if type(value) is str else text_of(value)
+        return search(subject.lower() if lower else subject) is not None
+
+    return pattern

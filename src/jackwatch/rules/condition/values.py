@@ -1,0 +1,158 @@
+"""How field values and literals are read, converted and transformed.
+
+A field value is ``None`` (missing), a scalar, or a ``tuple`` of scalars (a list field). Scalars
+compare by kind:
+
+* ``str`` compares as text; ``bool`` with the literals ``true``/``false``; ``int``/``float`` as numbers
+  (a literal that is not a number never equals one);
+* ``bytes`` compare through their UTF-8 text (and raw for ``bcontains``/``bstartswith``); any other type
+  through ``str()``.
+
+Numbers are written as Falco writes them: decimal integers, decimals with an optional exponent, or
+``0x`` hexadecimal. A string field value is converted with the same rules for numeric operators.
+
+Transformers apply to each element of a list, except ``len``, which counts the elements:
+``tolower``/``toupper`` change case, ``basename`` keeps the last path component (``/a/b/`` → ``""``),
+``b64`` decodes base64 (invalid input → missing), ``len`` counts characters (or bytes, or elements).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_HEX = re.compile(r"[+-]?0[xX][0-9a-fA-F]+")
+
+Number = int | float
+
+
+def parse_number(text: str) -> Number | None:
+    """The number ``text`` spells, or ``None``."""
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    if _HEX.fullmatch(text):
+        return int(text, 16)
+    if _DECIMAL.fullmatch(text):
+        return float(text)
+    return None
+
+
+def parse_bool(text: str) -> bool | None:
+    """``true``/``false`` → ``True``/``False``; anything else → ``None``."""
+    return {"true": True, "false": False}.get(text)
+
+
+def text_of(value: object) -> str:
+    """The text form of a scalar field value."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def bytes_of(value: object) -> bytes:
+    """The bytes of a scalar field value (UTF-8 for text)."""
+    if isinstance(value, bytes):
+        return value
+    return text_of(value).encode("utf-8", "surrogatepass")
+
+
+def number_of(value: object) -> Number | None:
+    """The numeric form of a scalar field value, or ``None`` when it is not a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        return parse_number(value)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    """A right-hand value in all the forms an operator may need."""
+
+    text: str
+    number: Number | None
+    boolean: bool | None
+
+    @classmethod
+    def of_text(cls, text: str) -> Literal:
+        """A literal written in the condition."""
+        return cls(text, parse_number(text), parse_bool(text))
+
+    @classmethod
+    def of_value(cls, value: object) -> Literal:
+        """A literal read from a field (the right side of ``val(…)``)."""
+        text = text_of(value)
+        boolean = value if isinstance(value, bool) else parse_bool(text)
+        return cls(text, number_of(value), boolean)
+
+
+def equals(value: object, literal: Literal) -> bool:
+    """Falco ``=`` between one scalar field value and a literal."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return literal.boolean is not None and value == literal.boolean
+    if isinstance(value, int | float):
+        return literal.number is not None and value == literal.number
+    return text_of(value) == literal.text
+
+
+def hex_bytes(text: str) -> bytes | None:
+    """The bytes a hex literal spells (``cafebabe``), or ``None`` when it is not hex."""
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        return None
+
+
+def _elementwise(function: Callable[[object], object | None]) -> Callable[[object], object | None]:
+    def apply(value: object) -> object | None:
+        if isinstance(value, tuple):
+            return tuple(None if item is None else function(item) for item in value)
+        return function(value)
+
+    return apply
+
+
+def _b64(value: object) -> str | None:
+    try:
+        return base64.b64decode(text_of(value), validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _len(value: object) -> int:
+    if isinstance(value, tuple | str | bytes):
+        return len(value)
+    return len(text_of(value))
+
+
+TRANSFORM_FUNCTIONS: dict[str, Callable[[object], object | None]] = {
+    "tolower": _elementwise(lambda value: text_of(value).lower()),
+    "toupper": _elementwise(lambda value: text_of(value).upper()),
+    "basename": _elementwise(lambda value: posixpath.basename(text_of(value))),
+    "b64": _elementwise(_b64),
+    "len": _len,
+}
+"""Transformer name → function of a present (non-``None``) field value."""
+
+
+def transform(value: object, transforms: tuple[str, ...]) -> object | None:
+    """Apply ``transforms`` (outermost first, as written) to a field value."""
+    for name in reversed(transforms):
+        if value is None:
+            return None
+        value = TRANSFORM_FUNCTIONS[name](value)
+    return value
