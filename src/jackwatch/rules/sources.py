@@ -1,0 +1,72 @@
+"""The event sources rules can be written for: which ones jackwatch reads, and how.
+
+A rule's ``source`` names an :class:`EventSource` of the registry; its fields are checked and its
+events are built with the source's ``make_event``. Rules for Falco sources jackwatch does not read
+yet (``syscall``, ``k8s_audit``…) still load, but are not evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from jackwatch.model import Event
+from jackwatch.rules.fields import SourceFields
+
+if TYPE_CHECKING:
+    from jackwatch.normalize import AsnDb
+
+MakeEvent = Callable[[Mapping[str, Any], str], Event]
+"""``make_event(raw, origin)``: build an event from one raw record; ``origin`` tells where it came from."""
+
+FALCO_SOURCES = frozenset({"syscall", "k8s_audit", "aws_cloudtrail", "okta", "github", "gcp_auditlog"})
+"""Event sources of the Falco rule files, whether jackwatch reads them or not."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventSource:
+    """A source jackwatch reads: its fields and how one raw record becomes an event."""
+
+    fields: SourceFields
+    make_event: MakeEvent
+
+    @property
+    def name(self) -> str:
+        """The source name rules use (``aws_cloudtrail``)."""
+        return self.fields.source
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRegistry:
+    """Source name → :class:`EventSource`, plus the names known but not read."""
+
+    sources: Mapping[str, EventSource] = field(default_factory=dict)
+    known: frozenset[str] = FALCO_SOURCES
+
+    @classmethod
+    def of(cls, sources: Iterable[EventSource], known: frozenset[str] = FALCO_SOURCES) -> SourceRegistry:
+        """A registry of ``sources`` (by their name)."""
+        return cls({source.name: source for source in sources}, known)
+
+    def get(self, name: str) -> EventSource | None:
+        """The source called ``name``, or ``None`` when jackwatch does not read it."""
+        return self.sources.get(name)
+
+    @property
+    def unsupported(self) -> frozenset[str]:
+        """Known source names jackwatch does not read yet."""
+        return self.known - self.sources.keys()
+
+
+def not_read(source: str) -> str:
+    """Why rules of ``source`` are not evaluated."""
+    return f"source {source!r} is not read by jackwatch yet"
+
+
+def default_registry(asn_db: AsnDb) -> SourceRegistry:
+    """The sources jackwatch reads today: AWS CloudTrail (with ``asn_db`` for IP → ASN lookups)."""
+    from jackwatch.rules.fields.cloudtrail import cloudtrail_fields
+    from jackwatch.sources.cloudtrail.records import to_event
+
+    return SourceRegistry.of([EventSource(cloudtrail_fields(asn_db), to_event)])

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.unit.rules.ruleskit import FIELDS, REGISTRY, event
+
+from jackwatch.model import Event
+from jackwatch.rules.condition import evaluate
+from jackwatch.rules.engine import Engine, compile_output, compile_ruleset, unknown_output_fields
+from jackwatch.rules.loader import LoadResult, load_texts
+from jackwatch.rules.sources import SourceRegistry
+from jackwatch.rules.spec import NA
+
+Load = Callable[..., LoadResult]
+
+
+def rule(name: str, condition: str, output: str = "hit %t.user", **extra: str) -> str:
+    lines = [f"- rule: {name}", "  desc: d", f"  condition: {condition}", f"  output: {output}", "  priority: INFO"]
+    lines += ["  source: test", *(f"  {key}: {value}" for key, value in extra.items())]
+    return "\n".join(lines) + "\n"
+
+
+def engine_for(load: Load, *texts: str) -> Engine:
+    result = load(*texts)
+    assert not result.errors, [str(e) for e in result.errors]
+    return Engine(compile_ruleset(result.ruleset, REGISTRY))
+
+
+def names_of(engine: Engine, event: Event) -> list[str]:
+    return [match.rule.spec.name for match in engine.process(event)]
+
+
+def test_rules_are_indexed_by_event_name(load: Load) -> None:
+    result = load(
+        rule("Login", "t.name = Login")
+        + rule("Auth", "t.name in (Login, Logout) and t.user exists")
+        + rule("Any admin", "t.user = admin")
+        + rule("Either", "t.name = Login or t.name = Token")
+        + rule("Not login", "not t.name = Login")
+    )
+    compiled = compile_ruleset(result.ruleset, REGISTRY)
+    assert [r.spec.name for r in compiled.candidates("test", "Login")] == [
+        "Login",
+        "Auth",
+        "Any admin",
+        "Either",
+        "Not login",
+    ]
+    assert [r.spec.name for r in compiled.candidates("test", "Token")] == ["Any admin", "Either", "Not login"]
+    assert [r.spec.name for r in compiled.candidates("test", "Other")] == ["Any admin", "Not login"]
+    assert compiled.candidates("elsewhere", "Login") == ()
+    assert compiled.index["test"].by_name.keys() == {"Login", "Logout", "Token"}
+
+
+def test_disabled_and_unsupported_rules_are_not_compiled(load: Load) -> None:
+    text = (
+        rule("Enabled", "t.name = A")
+        + rule("Disabled", "t.name = A", enabled="false")
+        + rule("Kernel", "evt.type = open").replace("source: test", "source: syscall")
+    )
+    result = load(text)
+    assert not result.errors
+    compiled = compile_ruleset(result.ruleset, REGISTRY)
+    assert [r.spec.name for r in compiled.rules] == ["Enabled"]
+    assert compile_ruleset(load(text).ruleset, SourceRegistry()).rules == ()
+
+
+def test_a_plain_match_carries_the_event_and_the_rendered_output(load: Load) -> None:
+    output = "user=%t.user (%(t.region)) arg=%t.arg[mode] missing=%t.ip nope=%t.nope tags=%t.tags."
+    engine = engine_for(load, rule("Login", "t.name = Login", output=output))
+    login = event("Login", user="bob", region="eu-west-1", args={"mode": "fast"}, tags=["a", "b"])
+    (match,) = engine.process(login)
+    assert match.events == (login,)
+    assert match.key == ()
+    assert match.count == 1
+    assert match.rule.id == "login"
+    assert match.output == "user=bob (eu-west-1) arg=fast missing=<NA> nope=<NA> tags=(a,b)."
+    assert list(engine.process(event("Logout", user="bob"))) == []
+
+
+def test_matches_come_in_rule_order_and_other_sources_are_ignored(load: Load) -> None:
+    engine = engine_for(load, rule("B", "t.user = bob"), rule("A", "t.name = Login"), rule("C", "t.name exists"))
+    assert names_of(engine, event("Login", user="bob")) == ["B", "A", "C"]
+    assert names_of(engine, event("Other", user="eve")) == ["C"]
+    assert names_of(engine, replace(event("Login", user="bob"), source="other")) == []
+
+
+def test_a_sequence_is_indexed_by_the_names_of_its_steps(load: Load) -> None:
+    seq = '{within: 5m, steps: [{condition: t.name = List}, {condition: "t.name in (Act, Run)"}]}'
+    any_step = "{within: 5m, steps: [{condition: t.name = List}, {condition: t.user = root}]}"
+    result = load(
+        rule("Seq", "t.user exists", sequence=seq)
+        + rule("Loose", "t.user exists", sequence=any_step)
+        + rule("Pinned", "t.name = List", sequence=any_step)
+    )
+    assert not result.errors
+    seq_rule, loose, pinned = compile_ruleset(result.ruleset, REGISTRY).rules
+    assert seq_rule.event_names == frozenset({"List", "Act", "Run"})
+    assert loose.event_names is None
+    assert pinned.event_names == frozenset({"List"})
+
+
+def test_output_helpers() -> None:
+    assert unknown_output_fields("%t.user %(t.nope) %t.arg[x] %t.arg 100%", FIELDS) == ["t.nope", "t.arg"]
+    render = compile_output("plain text", FIELDS)
+    assert render(event("A")) == "plain text"
+    assert compile_output("%t.count!", FIELDS)(event("A", count=3)) == "3!"
+    assert compile_output("%t.count", FIELDS)(event("A")) == NA
+
+
+def test_engines_keep_separate_state(load: Load) -> None:
+    result = load(rule("Many", "t.name = A", threshold="{window: 1m, count: 2}"))
+    compiled = compile_ruleset(result.ruleset, REGISTRY)
+    first, second = Engine(compiled), Engine(compiled)
+    assert list(first.process(event("A"))) == []
+    assert len(list(first.process(event("A", 1)))) == 1
+    assert list(second.process(event("A", 2))) == []
+    assert first.tracked_keys() == 1 and second.tracked_keys() == 1
+
+
+# ------------------------------------------------------------------------------- index never loses a rule
+
+_NAMES = ("Login", "Logout", "Token", "Other")
+_USERS = ("alice", "bob", "root")
+_atoms = st.one_of(
+    st.sampled_from(_NAMES).map(lambda n: f"t.name = {n}"),
+    st.lists(st.sampled_from(_NAMES), min_size=1, max_size=3).map(lambda ns: f"t.name in ({', '.join(ns)})"),
+    st.sampled_from(_USERS).map(lambda u: f"t.user = {u}"),
+    st.just("t.error exists"),
+)
+_conditions = st.recursive(
+    _atoms,
+    lambda inner: st.one_of(
+        st.tuples(inner, inner).map(lambda p: f"({p[0]} and {p[1]})"),
+        st.tuples(inner, inner).map(lambda p: f"({p[0]} or {p[1]})"),
+        inner.map(lambda c: f"not ({c})"),
+    ),
+    max_leaves=6,
+)
+_events = st.builds(
+    lambda name, user, error: event(name, user=user, error=error),
+    st.sampled_from(_NAMES),
+    st.sampled_from((*_USERS, None)),
+    st.sampled_from(("Denied", None)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_conditions, min_size=1, max_size=6), st.lists(_events, min_size=1, max_size=5))
+def test_the_indexed_engine_matches_exactly_what_every_rule_would_match(
+    conditions: list[str], events: list[Event]
+) -> None:
+    text = "".join(rule(f"Rule {number}", condition) for number, condition in enumerate(conditions))
+    result = load_texts([("<generated>", text)], REGISTRY)
+    assert not result.errors
+    engine = Engine(compile_ruleset(result.ruleset, REGISTRY))
+    for item in events:
+        expected = [
+            spec.name for spec in result.ruleset.rules if spec.node is not None and evaluate(spec.node, item, FIELDS)
+        ]
+        assert names_of(engine, item) == expected
