@@ -36,11 +36,14 @@ class _Accumulator:
     output: str
     event_ids: dict[str, None] = field(default_factory=dict)
     evidence: dict[str, set[str]] = field(default_factory=dict)
+    unlisted: int = 0
 
-    def add(self, events: Iterable[Event], output: str, evidence_of: EvidenceOf) -> None:
+    def add(self, events: Iterable[Event], output: str, evidence_of: EvidenceOf, count: int) -> None:
+        new = 0
         for event in events:
             if event.id in self.event_ids:
                 continue
+            new += 1
             self.event_ids[event.id] = None
             self.first_seen = min(self.first_seen, event.time)
             if event.time >= self.last_seen:
@@ -51,6 +54,7 @@ class _Accumulator:
                     values = self.evidence.setdefault(f"{name}s", set())
                     if len(values) < MAX_EVIDENCE_VALUES:
                         values.add(value)
+        self.unlisted += max(0, count - new)
 
     def finding(self) -> Finding:
         evidence: dict[str, object] = {name: sorted(values) for name, values in sorted(self.evidence.items())}
@@ -65,7 +69,7 @@ class _Accumulator:
             severity=self.rule.severity,
             first_seen=self.first_seen,
             last_seen=self.last_seen,
-            count=len(self.event_ids),
+            count=len(self.event_ids) + self.unlisted,
             key=self.key,
             event_ids=tuple(list(self.event_ids)[:MAX_EVENT_IDS]),
             evidence=evidence,
@@ -81,22 +85,28 @@ class FindingAggregator:
         self._evidence_of = evidence_of
         self._by_id: dict[tuple[str, str, str], _Accumulator] = {}
 
-    def add(self, rule: RuleFacts, events: tuple[Event, ...], key: tuple[str, ...], output: str) -> None:
-        """Record one match: ``events`` made it (trigger last), ``key`` holds its stateful ``by`` values."""
+    def add(
+        self, rule: RuleFacts, events: tuple[Event, ...], key: tuple[str, ...], output: str, count: int = 0
+    ) -> None:
+        """Record one match: ``events`` made it (trigger last), ``key`` holds its stateful ``by`` values.
+
+        ``count`` is how many events the match accounts for when that is more than the events it lists
+        (the engine caps the events a match carries); the excess is counted but has no id.
+        """
         trigger = events[-1]
         subject = self._principal_of[rule.source](trigger)
-        key_text = "|".join(key)
+        key_text = "|".join(part for part in key if part != subject)  # the subject is not repeated in its key
         slot = (rule.id, subject, key_text)
         accumulator = self._by_id.get(slot)
         if accumulator is None:
             accumulator = _Accumulator(rule, subject, key_text, trigger.time, trigger.time, output)
             self._by_id[slot] = accumulator
-        accumulator.add(events, output, self._evidence_of[rule.source])
+        accumulator.add(events, output, self._evidence_of[rule.source], count)
 
     def __len__(self) -> int:
         return len(self._by_id)
 
     def results(self) -> Iterator[tuple[Finding, tuple[str, ...]]]:
-        """Each finding with every event id that supports it (for the store's distinct-event count)."""
+        """Each finding with the ids of the events it lists (the store counts distinct ids, or ``count``)."""
         for accumulator in self._by_id.values():
             yield accumulator.finding(), tuple(accumulator.event_ids)

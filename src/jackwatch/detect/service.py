@@ -107,7 +107,7 @@ def detect_events(detector: Detector, events: Iterable[Event], read: ReadStats) 
             rule_id = match.rule.id
             matches[rule_id] += 1
             rule = facts.get(rule_id) or facts.setdefault(rule_id, _facts(match.rule))
-            aggregator.add(rule, match.events, match.key, match.output)
+            aggregator.add(rule, match.events, match.key, match.output, match.count)
     result = DetectionResult(list(aggregator.results()), read, matches)
     result.seconds = time.perf_counter() - started
     return result

@@ -315,6 +315,7 @@ class _Window:
     entries: deque[tuple[float, int, str]] = field(default_factory=deque)
     recent: deque[tuple[float, int, Event]] = field(default_factory=lambda: deque(maxlen=MAX_MATCH_EVENTS))
     values: dict[str, int] = field(default_factory=dict)
+    latest: dict[str, tuple[float, int, Event]] = field(default_factory=dict)
     over: bool = False
     reported: int = 0
 
@@ -358,6 +359,8 @@ class _ThresholdState:
         window.recent.append((seconds, self.seq, event))
         if self.value_of is not None:
             window.values[value] = window.values.get(value, 0) + 1
+            if value not in window.latest or seconds >= window.latest[value][0]:
+                window.latest[value] = (seconds, self.seq, event)
         self._evict(window, cutoff)
         size = len(window.values) if self.value_of is not None else len(entries)
         if size < self.required:
@@ -367,8 +370,12 @@ class _ThresholdState:
         if window.over:
             window.reported = self.seq
             return (Match(self.rule, (event,), key, output, 1),)
-        fresh = sum(1 for _, seq, _ in entries if seq > window.reported)
-        window.over, window.reported = True, self.seq
+        window.over, reported, window.reported = True, window.reported, self.seq
+        if self.value_of is not None:
+            # the evidence of a distinct count is one event per value: the latest one of each
+            representatives = sorted(window.latest.values())
+            return (Match(self.rule, _trigger_last(representatives, event), key, output, len(representatives)),)
+        fresh = sum(1 for _, seq, _ in entries if seq > reported)
         recent = sorted(item for item in window.recent if item[0] >= cutoff)
         return (Match(self.rule, _trigger_last(recent, event), key, output, fresh),)
 
@@ -382,6 +389,7 @@ class _ThresholdState:
                     values[value] = left
                 else:
                     del values[value]
+                    del window.latest[value]
 
     def _sweep(self) -> None:
         cutoff = self.clock.latest - self.window

@@ -261,3 +261,13 @@ def test_finding_id_and_totals_do_not_depend_on_event_order_or_times(
     assert forward.last_seen == backward.last_seen == T0 + timedelta(seconds=max(m[1] for m in matches))
     assert forward.evidence == backward.evidence
     assert set(forward.event_ids) == set(backward.event_ids) == {m[0] for m in matches}
+
+
+def test_a_capped_match_counts_the_events_it_does_not_list() -> None:
+    agg = aggregator()
+    window = tuple(event(f"w{n:03d}", n / 10) for n in range(MAX_EVENT_IDS))
+    agg.add(VOLUME, window, ("anthropic.claude-v2",), "volume", count=500)
+    agg.add(VOLUME, (event("next", 60),), ("anthropic.claude-v2",), "volume", count=1)
+    ((finding, listed),) = list(agg.results())
+    assert finding.count == 501
+    assert len(listed) == MAX_EVENT_IDS + 1

@@ -122,14 +122,17 @@ def test_distinct_threshold() -> None:
     regions = ("eu", "us", "eu", None)
     assert feed(engine, *(event("A", i, user="bob", region=r) for i, r in enumerate(regions))) == []
     (match,) = feed(engine, event("A", 10, user="bob", region="ap"))
-    assert match.count == 4 and match.key == ("bob",)
+    # the evidence is one event per distinct value (the latest of each), the trigger last
+    assert match.count == 3 and match.key == ("bob",)
+    assert [e.raw["region"] for e in match.events] == ["us", "eu", "ap"]
 
 
 def test_distinct_share_of_a_universe() -> None:
     engine = engine_of("t.name exists", threshold="{window: 1h, distinct: t.name, universe: actions, count: 40%}")
     assert feed(engine, event("X", 0), event("Y", 1), event("A", 2), event("A", 3)) == []
     (match,) = feed(engine, event("B", 4))
-    assert match.count == 3
+    assert match.count == 2
+    assert [e.name for e in match.events] == ["A", "B"]
 
 
 @settings(deadline=None)

@@ -129,6 +129,8 @@ def _compare(node: Compare, fields: SourceFields) -> Predicate:
     if isinstance(right, FieldExpr):
         return _compare_fields(extract, arg, op, _extractor(right, fields))
     texts = [item.text for item in right.items] if isinstance(right, ValueList) else [right.text]
+    if not texts and op in ("in", "intersects"):
+        return _never  # an empty set (an allowlist nobody filled) matches nothing: skip the extraction
     test = _test(op, [Literal.of_text(text) for text in texts])
     if op == "in":
 
@@ -147,6 +149,10 @@ def _compare(node: Compare, fields: SourceFields) -> Predicate:
         return value is not None and test(value)
 
     return some
+
+
+def _never(event: Event) -> bool:
+    return False
 
 
 def _compare_fields(extract: Extractor, arg: str | None, op: str, right: tuple[Extractor, str | None]) -> Predicate:

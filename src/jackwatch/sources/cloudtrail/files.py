@@ -12,7 +12,7 @@ from jackwatch.model import Event
 from jackwatch.sources.cloudtrail.blob import EventStream, read_events
 from jackwatch.sources.cloudtrail.chunks import StreamBroken, stream_chunks
 from jackwatch.sources.cloudtrail.context import ReadContext
-from jackwatch.sources.cloudtrail.layout import Tally, Verdict, file_verdict, folder, folder_verdict
+from jackwatch.sources.cloudtrail.layout import Tally, Verdict, delivery_order, file_verdict, folder, folder_verdict
 from jackwatch.sources.cloudtrail.records import Converter
 
 STDIN = "<stdin>"
@@ -21,13 +21,14 @@ STDIN = "<stdin>"
 def read_path(path: Path, context: ReadContext) -> Iterator[Event]:
     """Events of one file (any name, any kind: a FIFO is read too), or of the log files under a directory.
 
-    A directory is walked recursively in name order; in the ``AWSLogs`` layout, folders of other
-    services and dated folders outside the time window are not entered. Files that are not logs by
-    name, digests and non-regular files are left out and reported once.
+    A directory is walked recursively; in the ``AWSLogs`` layout, folders of other services and dated
+    folders outside the time window are not entered. Files that are not logs by name, digests and
+    non-regular files are left out and reported once. The files are read in delivery order across
+    regions and accounts (:func:`~jackwatch.sources.cloudtrail.layout.delivery_order`).
     """
     if path.is_dir():
         tally = Tally(str(path))
-        for file in _walk(str(path), context, tally):
+        for file in delivery_order(_walk(str(path), context, tally)):
             yield from read_file(file, context)
         tally.report(context.stats)
     else:

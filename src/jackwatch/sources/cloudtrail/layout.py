@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -32,6 +33,24 @@ _FILE = re.compile(
     r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/(?P<service>[^/]+)/"
     r"(?:[^/]+/(?P<year>\d{4})/(?P<month>\d{2})/(?P<day>\d{2})/)?"
 )
+
+
+_DELIVERY_TIME = re.compile(r"_(\d{8}T\d{4}Z)_[^/]*$")
+
+
+def delivery_order(names: Iterable[str]) -> list[str]:
+    """Log files sorted by the time in their name (``…_20260610T1405Z_…``), then by name.
+
+    The layout nests regions above days, so a walk in name order would read one region's whole day
+    before the next region: stateful rules need events in roughly time order across regions and accounts.
+    Names without a time come first, in name order.
+    """
+
+    def when(name: str) -> tuple[str, str]:
+        found = _DELIVERY_TIME.search(name)
+        return (found.group(1) if found else "", name)
+
+    return sorted(names, key=when)
 
 
 class Verdict(Enum):

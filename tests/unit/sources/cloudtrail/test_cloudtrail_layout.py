@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jackwatch.sources.cloudtrail.context import TimeWindow
-from jackwatch.sources.cloudtrail.layout import Folder, Verdict, file_verdict, folder, folder_verdict
+from jackwatch.sources.cloudtrail.layout import Folder, Verdict, delivery_order, file_verdict, folder, folder_verdict
 
 BASE = "logs/AWSLogs/111122223333/CloudTrail/us-east-1/"
 WINDOW = TimeWindow.of(datetime(2024, 3, 1, 6), datetime(2024, 3, 2, 6))
@@ -103,3 +103,22 @@ def test_a_day_folder_holding_an_event_of_the_window_is_never_pruned(
     window = TimeWindow(event - timedelta(seconds=since_back), event + timedelta(seconds=length))
     assert window.contains(event)
     assert folder_verdict(place, window) is Verdict.READ
+
+
+def test_delivery_order_interleaves_regions_and_accounts_by_file_time() -> None:
+    root = "AWSLogs/123456789012/CloudTrail"
+    names = [
+        f"{root}/eu-west-1/2026/06/10/123456789012_CloudTrail_eu-west-1_20260610T1400Z_b.json.gz",
+        f"{root}/eu-west-1/2026/06/10/123456789012_CloudTrail_eu-west-1_20260610T1205Z_a.json.gz",
+        f"{root}/us-east-1/2026/06/10/123456789012_CloudTrail_us-east-1_20260610T1300Z_c.json.gz",
+        "AWSLogs/210987654321/CloudTrail/us-east-1/2026/06/10/210987654321_CloudTrail_us-east-1_20260610T1200Z_d.json.gz",
+        "extra/notes.json",
+    ]
+    ordered = delivery_order(names)
+    assert [name.rsplit("_", 1)[-1] for name in ordered] == [
+        "extra/notes.json",
+        "d.json.gz",
+        "a.json.gz",
+        "c.json.gz",
+        "b.json.gz",
+    ]
