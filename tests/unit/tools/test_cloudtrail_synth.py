@@ -369,3 +369,13 @@ def test_encode_file_is_gzip_of_a_records_document() -> None:
     assert data[:2] == b"\x1f\x8b"
     assert json.loads(gzip.decompress(data)) == {"Records": [{"a": 1}, {"b": 2}]}
     assert ct.encode_file([b"{}"]) == ct.encode_file([b"{}"])
+
+
+def test_not_authorized_names_the_action_and_resource() -> None:
+    arn = f"arn:aws:iam::{ACCOUNT}:user/openai-app-bedrock"
+    failure = ct.not_authorized(arn, "iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/logs", code="AccessDeniedException")
+    assert failure.code == "AccessDeniedException"
+    assert failure.message == (
+        f"User: {arn} is not authorized to perform: iam:PassRole on resource: arn:aws:iam::{ACCOUNT}:role/logs "
+        "because no identity-based policy allows the iam:PassRole action"
+    )

@@ -82,7 +82,7 @@ def app_records(**match: Any) -> list[dict[str, Any]]:
 
 def test_committed_trace_is_what_the_generator_writes(tmp_path: Path) -> None:
     story().generate(tmp_path)
-    for part in ("cloudtrail", "bad-input"):
+    for part in ("cloudtrail", "bad-input", "expected"):
         committed = sorted(p.relative_to(DEMO) for p in (DEMO / part).rglob("*") if p.is_file())
         fresh = sorted(p.relative_to(tmp_path) for p in (tmp_path / part).rglob("*") if p.is_file())
         assert committed == fresh, "run examples/openai-app/make_cloudtrail.py to refresh the committed trace"
@@ -91,7 +91,7 @@ def test_committed_trace_is_what_the_generator_writes(tmp_path: Path) -> None:
 
 
 def test_files_hold_the_whole_trace_in_the_aws_layout() -> None:
-    manifest = json.loads((DEMO / "cloudtrail" / "expected.json").read_text())
+    manifest = json.loads((DEMO / "expected" / "cloudtrail.json").read_text())
     files = sorted((DEMO / "cloudtrail" / "AWSLogs").rglob("*.json.gz"))
     assert len(files) == manifest["trace"]["files"]
     records = [r for f in files for r in json.loads(gzip.decompress(f.read_bytes()))["Records"]]
@@ -111,7 +111,7 @@ def test_trace_spans_six_hours_in_time_order_with_thousands_of_events() -> None:
 
 
 def test_manifest_names_known_rules_and_principals_of_the_trace() -> None:
-    manifest = json.loads((DEMO / "cloudtrail" / "expected.json").read_text())
+    manifest = json.loads((DEMO / "expected" / "cloudtrail.json").read_text())
     present = {principal(r) for r in trace()}
     assert set(manifest["rules"]) <= RULE_IDS
     required = {e["rule_id"] for e in manifest["expected"] if e["required"]}
@@ -231,8 +231,8 @@ def test_second_actor_is_denied_listing_models_more_than_nine_times_in_an_hour()
 
 def test_bad_inputs_are_broken_as_described() -> None:
     bad = DEMO / "bad-input"
-    notes = json.loads((bad / "expected.json").read_text())
-    assert set(notes) == {p.name for p in bad.iterdir()} - {"expected.json"}
+    notes = json.loads((DEMO / "expected" / "bad-input.json").read_text())
+    assert set(notes) == {p.name for p in bad.iterdir()}
     with pytest.raises(EOFError):
         gzip.decompress((bad / "truncated.json.gz").read_bytes())
     with pytest.raises(json.JSONDecodeError):
