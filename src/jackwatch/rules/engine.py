@@ -2,10 +2,11 @@
 
 :func:`compile_ruleset` turns every enabled rule of a source jackwatch reads into a
 :class:`~jackwatch.rules.spec.CompiledRule` (conditions compiled to closures after macro expansion).
-Rules are indexed by the event names their condition pins (``ct.name = X``, ``ct.name in (…)``);
+Rules are indexed by the event names their condition pins (``ct.name = X``, ``ct.name in (…)``),
+else by the partition it pins (the source's ``partition_field``: ``ct.src in (bedrock.amazonaws.com)``);
 the others are tried on every event of their source. An :class:`Engine` holds the state of the
-stateful rules for one run: ``process(event)`` looks up the event's candidate rules with one dict
-access and calls their closures.
+stateful rules for one run: ``process(event)`` looks up the event's candidate rules (cached per name
+and partition) and calls their closures.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from jackwatch.model import Event
-from jackwatch.rules.condition import compile_condition, event_names
+from jackwatch.rules.condition import Node, compile_condition, event_names
 from jackwatch.rules.fields import SourceFields
 from jackwatch.rules.sources import SourceRegistry
 from jackwatch.rules.spec import (
@@ -87,30 +88,63 @@ def _always(event: Event) -> bool:
     return True
 
 
-def _names(first: frozenset[str] | None, second: frozenset[str] | None) -> frozenset[str] | None:
-    """Event names both conditions allow (``None`` = any name)."""
-    if first is None:
-        return second
-    return first if second is None else first & second
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """The events a condition can match at all: those whose name is in ``names`` or whose partition
+    (the source's ``partition_field``, e.g. CloudTrail's ``eventSource``) is in ``partitions``.
+
+    ``names`` is ``None`` when nothing narrows the condition down: it meets every event of its source.
+    """
+
+    names: frozenset[str] | None
+    partitions: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, node: Node | None, fields: SourceFields) -> Trigger:
+        """The tightest sound trigger of ``node``: by event name, else by partition, else every event."""
+        if node is None:
+            return ANY
+        names = event_names(node, fields.name_field)
+        if names is not None or fields.partition_field is None:
+            return cls(names)
+        partitions = event_names(node, fields.partition_field)
+        return ANY if partitions is None else cls(frozenset(), partitions)
+
+    def meets(self, name: str, partition: object) -> bool:
+        """Whether an event with this name and partition can match."""
+        return self.names is None or name in self.names or partition in self.partitions
+
+
+ANY = Trigger(None)
+
+
+def _union(triggers: list[Trigger]) -> Trigger:
+    if any(trigger.names is None for trigger in triggers):
+        return ANY
+    return Trigger(
+        frozenset[str]().union(*(t.names or () for t in triggers)),
+        frozenset[str]().union(*(t.partitions for t in triggers)),
+    )
 
 
 def compile_rule(spec: RuleSpec, fields: SourceFields) -> CompiledRule:
     """Compile one rule of a source jackwatch reads (its condition, steps, output and key)."""
     predicate = compile_condition(spec.node, fields) if spec.node is not None else _always
-    names = event_names(spec.node, fields.name_field) if spec.node is not None else None
+    trigger = Trigger.of(spec.node, fields)
     steps: tuple[Predicate, ...] = ()
     stateful = spec.stateful
     if isinstance(stateful, Sequence):
         steps = tuple(compile_condition(step.node, fields) for step in stateful.steps)
-        per_step = [_names(names, event_names(step.node, fields.name_field)) for step in stateful.steps]
-        known = [n for n in per_step if n is not None]
-        names = frozenset[str]().union(*known) if len(known) == len(per_step) else None
+        # a step needs both its own condition and the rule's: either narrows it down soundly
+        per_step = [Trigger.of(step.node, fields) for step in stateful.steps]
+        trigger = _union([own if own.names is not None else trigger for own in per_step])
     return CompiledRule(
         spec=spec,
         fields=fields,
         predicate=predicate,
         steps=steps,
-        event_names=names,
+        event_names=trigger.names,
+        partitions=trigger.partitions,
         render_output=compile_output(spec.output, fields),
         key_of=_key_reader(fields, stateful.by if stateful is not None else ()),
     )
@@ -118,25 +152,34 @@ def compile_rule(spec: RuleSpec, fields: SourceFields) -> CompiledRule:
 
 @dataclass(frozen=True, slots=True)
 class SourceIndex:
-    """For one source: the rules per event name (name-less rules merged in, rule order kept)."""
+    """For one source: its rules in order, and how to read an event's partition (if it has one)."""
 
-    by_name: Mapping[str, tuple[CompiledRule, ...]]
-    any_name: tuple[CompiledRule, ...]
+    rules: tuple[CompiledRule, ...]
+    partition_of: Callable[[Event], object]
+
+    def candidates(self, name: str, partition: object) -> tuple[CompiledRule, ...]:
+        """The rules an event with this name and partition is tried against, in rule order."""
+        return tuple(rule for rule in self.rules if Trigger(rule.event_names, rule.partitions).meets(name, partition))
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledRuleSet:
-    """Every evaluated rule, compiled once, and the (source, event name) index."""
+    """Every evaluated rule, compiled once, and the per-source index."""
 
     rules: tuple[CompiledRule, ...]
     index: Mapping[str, SourceIndex]
 
-    def candidates(self, source: str, name: str) -> tuple[CompiledRule, ...]:
-        """The rules an event of ``source`` called ``name`` is tried against, in rule order."""
+    def candidates(self, source: str, name: str, partition: object = None) -> tuple[CompiledRule, ...]:
+        """The rules an event of ``source`` called ``name`` (in ``partition``) is tried against, in rule order."""
         found = self.index.get(source)
-        if found is None:
-            return ()
-        return found.by_name.get(name, found.any_name)
+        return () if found is None else found.candidates(name, partition)
+
+
+def _partition_reader(fields: SourceFields) -> Callable[[Event], object]:
+    if fields.partition_field is None:
+        return lambda event: None
+    extract = fields.fields[fields.partition_field].extract
+    return lambda event: extract(event, None)
 
 
 def compile_ruleset(ruleset: RuleSet, registry: SourceRegistry) -> CompiledRuleSet:
@@ -146,14 +189,13 @@ def compile_ruleset(ruleset: RuleSet, registry: SourceRegistry) -> CompiledRuleS
         source = registry.get(spec.source)
         if spec.enabled and not spec.unsupported and source is not None:
             compiled.append(compile_rule(spec, source.fields))
-    index: dict[str, SourceIndex] = {}
-    for source_name in dict.fromkeys(rule.spec.source for rule in compiled):
-        rules = [rule for rule in compiled if rule.spec.source == source_name]
-        names = {name for rule in rules for name in rule.event_names or ()}
-        by_name = {
-            name: tuple(r for r in rules if r.event_names is None or name in r.event_names) for name in sorted(names)
-        }
-        index[source_name] = SourceIndex(by_name, tuple(r for r in rules if r.event_names is None))
+    index = {
+        name: SourceIndex(
+            tuple(rule for rule in compiled if rule.spec.source == name), _partition_reader(source.fields)
+        )
+        for name, source in registry.sources.items()
+        if any(rule.spec.source == name for rule in compiled)
+    }
     return CompiledRuleSet(tuple(compiled), index)
 
 
@@ -166,26 +208,26 @@ def _plain_feed(rule: CompiledRule) -> Feed:
 
 
 class Engine:
-    """Runs events through a compiled rule set; holds the stateful rules' state for one run."""
+    """Runs events through a compiled rule set; holds the stateful rules' state for one run.
+
+    The candidate rules of each (source, event name, partition) are worked out the first time such an
+    event comes and cached: a later event costs two dict lookups before its rules' closures.
+    """
 
     def __init__(self, compiled: CompiledRuleSet) -> None:
         self.compiled = compiled
         self._states: list[RuleState] = []
-        runners: dict[int, _Runner] = {}
+        self._runners: dict[int, _Runner] = {}
         for rule in compiled.rules:
             if rule.spec.stateful is None:
-                runners[id(rule)] = (rule.predicate, _plain_feed(rule))
+                self._runners[id(rule)] = (rule.predicate, _plain_feed(rule))
             else:
                 state = make_state(rule)
                 self._states.append(state)
                 sequence = isinstance(rule.spec.stateful, Sequence)
-                runners[id(rule)] = (_always if sequence else rule.predicate, state.feed)
-        self._tables: dict[str, tuple[dict[str, tuple[_Runner, ...]], tuple[_Runner, ...]]] = {
-            source: (
-                {name: tuple(runners[id(rule)] for rule in rules) for name, rules in found.by_name.items()},
-                tuple(runners[id(rule)] for rule in found.any_name),
-            )
-            for source, found in compiled.index.items()
+                self._runners[id(rule)] = (_always if sequence else rule.predicate, state.feed)
+        self._tables: dict[str, tuple[SourceIndex, dict[tuple[str, object], tuple[_Runner, ...]]]] = {
+            source: (found, {}) for source, found in compiled.index.items()
         }
 
     def process(self, event: Event) -> Iterator[Match]:
@@ -193,8 +235,12 @@ class Engine:
         table = self._tables.get(event.source)
         if table is None:
             return
-        by_name, any_name = table
-        for predicate, feed in by_name.get(event.name, any_name):
+        found, cache = table
+        slot = (event.name, found.partition_of(event))
+        runners = cache.get(slot)
+        if runners is None:
+            runners = cache[slot] = tuple(self._runners[id(rule)] for rule in found.candidates(*slot))
+        for predicate, feed in runners:
             if predicate(event):
                 yield from feed(event)
 

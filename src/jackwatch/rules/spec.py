@@ -284,6 +284,7 @@ class CompiledRule:
     event_names: frozenset[str] | None
     render_output: Callable[[Event], str]
     key_of: Callable[[Event], tuple[str, ...]]
+    partitions: frozenset[str] = frozenset()
 
     @property
     def id(self) -> str:

@@ -45,6 +45,7 @@ FIELDS = SourceFields(
         "t.tags": Field("t.tags", _tags, "tags", is_list=True),
     },
     name_field="t.name",
+    partition_field="t.region",
     principal=lambda event: str(event.raw.get("user", "")),
     evidence=lambda event: {},
 )

@@ -52,7 +52,28 @@ def test_rules_are_indexed_by_event_name(load: Load) -> None:
     assert [r.spec.name for r in compiled.candidates("test", "Token")] == ["Any admin", "Either", "Not login"]
     assert [r.spec.name for r in compiled.candidates("test", "Other")] == ["Any admin", "Not login"]
     assert compiled.candidates("elsewhere", "Login") == ()
-    assert compiled.index["test"].by_name.keys() == {"Login", "Logout", "Token"}
+    assert {name for r in compiled.rules for name in r.event_names or ()} == {"Login", "Logout", "Token"}
+
+
+def test_rules_that_pin_no_name_are_indexed_by_partition(load: Load) -> None:
+    result = load(
+        rule("Regional", "t.region in (eu, ap) and t.user exists")
+        + rule("Named", "t.name = Login and t.region = eu")
+        + rule("Anywhere", "t.user = admin")
+        + rule("Mixed", "t.name = Login or t.region = eu")
+    )
+    compiled = compile_ruleset(result.ruleset, REGISTRY)
+    regional, named, _, mixed = compiled.rules
+    assert (regional.event_names, regional.partitions) == (frozenset(), frozenset({"eu", "ap"}))
+    assert (named.event_names, named.partitions) == (frozenset({"Login"}), frozenset())
+    assert mixed.event_names is None  # one side pins a name, the other a partition: tried everywhere
+    assert [r.spec.name for r in compiled.candidates("test", "Other", "eu")] == ["Regional", "Anywhere", "Mixed"]
+    assert [r.spec.name for r in compiled.candidates("test", "Other", "us")] == ["Anywhere", "Mixed"]
+    assert [r.spec.name for r in compiled.candidates("test", "Login", "us")] == ["Named", "Anywhere", "Mixed"]
+    engine = Engine(compiled)
+    assert names_of(engine, event("Other", region="ap", user="bob")) == ["Regional"]
+    assert names_of(engine, event("Other", region="us", user="bob")) == []
+    assert names_of(engine, event("Login", region="eu", user="bob")) == ["Regional", "Named", "Mixed"]
 
 
 def test_disabled_and_unsupported_rules_are_not_compiled(load: Load) -> None:

@@ -85,25 +85,27 @@ def _compile(node: Node, fields: SourceFields) -> Predicate:
 
 
 def _all_of(predicates: tuple[Predicate, ...]) -> Predicate:
-    if len(predicates) == 2:
-        first, second = predicates
-        return lambda event: first(event) and second(event)
+    """``and`` of the operands, folded into nested two-operand closures (no generator per event)."""
+    combined = predicates[-1]
+    for first in reversed(predicates[:-1]):
+        combined = _both(first, combined)
+    return combined
 
-    def all_of(event: Event) -> bool:
-        return all(predicate(event) for predicate in predicates)
 
-    return all_of
+def _both(first: Predicate, second: Predicate) -> Predicate:
+    return lambda event: first(event) and second(event)
 
 
 def _any_of(predicates: tuple[Predicate, ...]) -> Predicate:
-    if len(predicates) == 2:
-        first, second = predicates
-        return lambda event: first(event) or second(event)
+    """``or`` of the operands, folded like :func:`_all_of`."""
+    combined = predicates[-1]
+    for first in reversed(predicates[:-1]):
+        combined = _either(first, combined)
+    return combined
 
-    def any_of(event: Event) -> bool:
-        return any(predicate(event) for predicate in predicates)
 
-    return any_of
+def _either(first: Predicate, second: Predicate) -> Predicate:
+    return lambda event: first(event) or second(event)
 
 
 def _extractor(expr: FieldExpr, fields: SourceFields) -> tuple[Extractor, str | None]:
@@ -131,7 +133,10 @@ def _compare(node: Compare, fields: SourceFields) -> Predicate:
     texts = [item.text for item in right.items] if isinstance(right, ValueList) else [right.text]
     if not texts and op in ("in", "intersects"):
         return _never  # an empty set (an allowlist nobody filled) matches nothing: skip the extraction
-    test = _test(op, [Literal.of_text(text) for text in texts])
+    literals = [Literal.of_text(text) for text in texts]
+    test = _test(op, literals)
+    if not fields.fields[node.left.field.name].is_list:
+        return _scalar_compare(extract, arg, op, test, literals)
     if op == "in":
 
         def every(event: Event) -> bool:
@@ -153,6 +158,34 @@ def _compare(node: Compare, fields: SourceFields) -> Predicate:
 
 def _never(event: Event) -> bool:
     return False
+
+
+def _scalar_compare(
+    extract: Extractor, arg: str | None, op: str, test: _Test, literals: Sequence[Literal]
+) -> Predicate:
+    """A comparison on a field that never holds a list: no list handling, text fast paths for ``in``/``=``."""
+    if op == "in":
+        texts = frozenset(lit.text for lit in literals)
+
+        def member(event: Event) -> bool:
+            value = extract(event, arg)
+            return value in texts if type(value) is str else value is not None and test(value)
+
+        return member
+    if op in ("=", "==") and len(literals) == 1:
+        text = literals[0].text
+
+        def equal(event: Event) -> bool:
+            value = extract(event, arg)
+            return value == text if type(value) is str else value is not None and test(value)
+
+        return equal
+
+    def scalar(event: Event) -> bool:
+        value = extract(event, arg)
+        return value is not None and test(value)
+
+    return scalar
 
 
 def _compare_fields(extract: Extractor, arg: str | None, op: str, right: tuple[Extractor, str | None]) -> Predicate:

@@ -41,7 +41,8 @@ class SourceFields:
     """The fields of one event source and how its events are attributed.
 
     ``name_field`` is the field that holds ``Event.name`` (``ct.name`` for CloudTrail): conditions that
-    pin it (``ct.name = X``, ``ct.name in (…)``) let the engine index a rule by event name.
+    pin it (``ct.name = X``, ``ct.name in (…)``) let the engine index a rule by event name;
+    ``partition_field`` (``ct.src``: the AWS service) is the second, coarser index for rules that pin no name.
     ``principal`` gives the stable identity a finding is about; ``evidence`` gives the per-event facts a
     finding aggregates (region, source IP, ASN, user agent).
     """
@@ -51,3 +52,4 @@ class SourceFields:
     name_field: str
     principal: Callable[[Event], str]
     evidence: Callable[[Event], Mapping[str, str]]
+    partition_field: str | None = None

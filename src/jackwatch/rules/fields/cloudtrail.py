@@ -672,6 +672,7 @@ def cloudtrail_fields(asn_db: AsnDb) -> SourceFields:
         source=SOURCE,
         fields={item.name: item for item in sorted(fields, key=lambda item: item.name)},
         name_field=NAME_FIELD,
+        partition_field="ct.src",
         principal=lambda event: _principal(event).id,
         evidence=lambda event: _evidence(event, asn(event)),
     )
