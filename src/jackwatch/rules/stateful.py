@@ -261,6 +261,8 @@ class RuleState(Protocol):
 def make_state(rule: CompiledRule) -> RuleState:
     """Fresh state for ``rule``'s stateful block."""
     match rule.spec.stateful:
+        case Threshold(distinct=str() as distinct) as spec:
+            return _DistinctState(rule, spec, distinct)
         case Threshold() as spec:
             return _ThresholdState(rule, spec)
         case Sequence() as spec:
@@ -273,17 +275,27 @@ def make_state(rule: CompiledRule) -> RuleState:
             raise ValueError(f"rule {rule.id!r} is not stateful")
 
 
+def _keeper(rule: CompiledRule) -> Callable[[Event], Event]:
+    """How a state keeps an event it waits with: the source's compact copy, else the event itself."""
+    retain = rule.fields.retain
+    return retain if retain is not None else _itself
+
+
+def _itself(event: Event) -> Event:
+    return event
+
+
 def _seconds(event: Event) -> float:
     return event.time.timestamp()
 
 
-def _entry_time(entry: tuple[float, int, object]) -> float:
+def _entry_time(entry: tuple[float, *tuple[object, ...]]) -> float:
     return entry[0]
 
 
 def _trigger_last(entries: list[tuple[float, int, Event]], trigger: Event) -> tuple[Event, ...]:
     """Events of time-sorted ``entries`` with ``trigger`` moved last, capped at the most recent."""
-    events = [event for _, _, event in entries if event is not trigger]
+    events = [event for _, _, event in entries if event.id != trigger.id]
     events.append(trigger)
     return tuple(events[-MAX_MATCH_EVENTS:])
 
@@ -310,35 +322,35 @@ class _Clock:
 
 @dataclass(slots=True)
 class _Window:
-    """One threshold key: sorted (time, seq, value) entries, the recent events, the reporting state."""
+    """One count-threshold key: its sorted (time, seq) entries, the recent events, the reporting state."""
 
-    entries: deque[tuple[float, int, str]] = field(default_factory=deque)
+    entries: deque[tuple[float, int]] = field(default_factory=deque)
     recent: deque[tuple[float, int, Event]] = field(default_factory=lambda: deque(maxlen=MAX_MATCH_EVENTS))
-    values: dict[str, int] = field(default_factory=dict)
-    latest: dict[str, tuple[float, int, Event]] = field(default_factory=dict)
     over: bool = False
     reported: int = 0
 
 
+@dataclass(slots=True)
+class _Values:
+    """One distinct-threshold key: the latest (time, seq, event) of each value, the reporting state."""
+
+    latest: dict[str, tuple[float, int, Event]] = field(default_factory=dict)
+    over: bool = False
+
+
 class _ThresholdState:
-    """Counts events (or distinct values) per key in a sliding window of event time."""
+    """Counts events per key in a sliding window of event time."""
 
     def __init__(self, rule: CompiledRule, spec: Threshold) -> None:
         self.rule = rule
+        self.keep = _keeper(rule)
         self.window = spec.window.total_seconds()
         self.required = spec.required
-        self.value_of = field_reader(rule.fields, spec.distinct) if spec.distinct else None
-        self.universe = spec.universe if spec.universe_name else None
         self.clock = _Clock(self.window)
         self.keys: dict[tuple[str, ...], _Window] = {}
         self.seq = 0
 
     def feed(self, event: Event) -> tuple[Match, ...]:
-        value = ""
-        if self.value_of is not None:
-            value = text_of(self.value_of(event))
-            if value == NA or (self.universe is not None and value not in self.universe):
-                return ()
         seconds = _seconds(event)
         if self.clock.advance(seconds):
             self._sweep()
@@ -350,20 +362,15 @@ class _ThresholdState:
         if window is None:
             window = self.keys[key] = _Window()
         self.seq += 1
-        entry = (seconds, self.seq, value)
         entries = window.entries
         if not entries or seconds >= entries[-1][0]:
-            entries.append(entry)
+            entries.append((seconds, self.seq))
         else:
-            entries.insert(bisect_right(entries, seconds, key=_entry_time), entry)
-        window.recent.append((seconds, self.seq, event))
-        if self.value_of is not None:
-            window.values[value] = window.values.get(value, 0) + 1
-            if value not in window.latest or seconds >= window.latest[value][0]:
-                window.latest[value] = (seconds, self.seq, event)
-        self._evict(window, cutoff)
-        size = len(window.values) if self.value_of is not None else len(entries)
-        if size < self.required:
+            entries.insert(bisect_right(entries, seconds, key=_entry_time), (seconds, self.seq))
+        window.recent.append((seconds, self.seq, self.keep(event)))
+        while entries[0][0] < cutoff:
+            entries.popleft()
+        if len(entries) < self.required:
             window.over = False
             return ()
         output = self.rule.render_output(event)
@@ -371,31 +378,70 @@ class _ThresholdState:
             window.reported = self.seq
             return (Match(self.rule, (event,), key, output, 1),)
         window.over, reported, window.reported = True, window.reported, self.seq
-        if self.value_of is not None:
-            # the evidence of a distinct count is one event per value: the latest one of each
-            representatives = sorted(window.latest.values())
-            return (Match(self.rule, _trigger_last(representatives, event), key, output, len(representatives)),)
-        fresh = sum(1 for _, seq, _ in entries if seq > reported)
+        fresh = sum(1 for _, seq in entries if seq > reported)
         recent = sorted(item for item in window.recent if item[0] >= cutoff)
         return (Match(self.rule, _trigger_last(recent, event), key, output, fresh),)
-
-    def _evict(self, window: _Window, cutoff: float) -> None:
-        entries, values = window.entries, window.values
-        while entries and entries[0][0] < cutoff:
-            _, _, value = entries.popleft()
-            if self.value_of is not None:
-                left = values[value] - 1
-                if left:
-                    values[value] = left
-                else:
-                    del values[value]
-                    del window.latest[value]
 
     def _sweep(self) -> None:
         cutoff = self.clock.latest - self.window
         for key, window in list(self.keys.items()):
-            self._evict(window, cutoff)
-            if not window.entries:
+            if window.entries[-1][0] < cutoff:
+                del self.keys[key]
+
+
+class _DistinctState:
+    """Counts distinct values of a field per key in a sliding window of event time.
+
+    Only the latest occurrence of each value is kept: a value leaves the window when that occurrence
+    does, so memory is bounded by the number of distinct values, not of events.
+    """
+
+    def __init__(self, rule: CompiledRule, spec: Threshold, distinct: str) -> None:
+        self.rule = rule
+        self.keep = _keeper(rule)
+        self.window = spec.window.total_seconds()
+        self.required = spec.required
+        self.value_of = field_reader(rule.fields, distinct)
+        self.universe = spec.universe if spec.universe_name else None
+        self.clock = _Clock(self.window)
+        self.keys: dict[tuple[str, ...], _Values] = {}
+        self.seq = 0
+
+    def feed(self, event: Event) -> tuple[Match, ...]:
+        value = text_of(self.value_of(event))
+        if value == NA or (self.universe is not None and value not in self.universe):
+            return ()
+        seconds = _seconds(event)
+        if self.clock.advance(seconds):
+            self._sweep()
+        cutoff = self.clock.latest - self.window
+        if seconds < cutoff:
+            return ()
+        key = self.rule.key_of(event)
+        values = self.keys.get(key)
+        if values is None:
+            values = self.keys[key] = _Values()
+        self.seq += 1
+        latest = values.latest
+        if value not in latest or seconds >= latest[value][0]:
+            latest[value] = (seconds, self.seq, self.keep(event))
+        for gone in [name for name, (when, _, _) in latest.items() if when < cutoff]:
+            del latest[gone]
+        if len(latest) < self.required:
+            values.over = False
+            return ()
+        output = self.rule.render_output(event)
+        if values.over:
+            return (Match(self.rule, (event,), key, output, 1),)
+        values.over = True
+        # the evidence of a distinct count is one event per value: the latest one of each
+        representatives = sorted(latest.values())
+        return (Match(self.rule, _trigger_last(representatives, event), key, output, len(representatives)),)
+
+    def _sweep(self) -> None:
+        cutoff = self.clock.latest - self.window
+        for key, values in list(self.keys.items()):
+            if max(when for when, _, _ in values.latest.values()) < cutoff:
                 del self.keys[key]
 
 
@@ -408,6 +454,7 @@ class _SequenceState:
 
     def __init__(self, rule: CompiledRule, spec: Sequence) -> None:
         self.rule = rule
+        self.keep = _keeper(rule)
         self.within = spec.within.total_seconds()
         self.clock = _Clock(self.within)
         self.keys: dict[tuple[str, ...], list[list[tuple[float, int, Event]]]] = {}
@@ -428,7 +475,7 @@ class _SequenceState:
         if pending is None:
             pending = self.keys[key] = [[] for _ in self.rule.steps]
         self.seq += 1
-        entry = (seconds, self.seq, event)
+        entry = (seconds, self.seq, self.keep(event))
         for index in matched:
             insort(pending[index], entry, key=_entry_time)
             if len(pending[index]) > MAX_PENDING:
@@ -439,7 +486,7 @@ class _SequenceState:
             if chain is not None:
                 for step, used in zip(pending, chain, strict=True):
                     step.remove(used)
-                last = chain[-1][2]
+                last = event if chain[-1] is entry else chain[-1][2]
                 events = tuple(item for _, _, item in chain)[-MAX_MATCH_EVENTS:]
                 return (Match(self.rule, events, key, self.rule.render_output(last), len(chain)),)
         return ()
@@ -527,6 +574,7 @@ class _PeriodicState:
 
     def __init__(self, rule: CompiledRule, spec: Periodic) -> None:
         self.rule = rule
+        self.keep = _keeper(rule)
         self.spec = spec
         self.window = spec.window.total_seconds()
         self.low = spec.min_interval.total_seconds()
@@ -544,7 +592,7 @@ class _PeriodicState:
         if beats is None:
             beats = self.keys[key] = _Beats()
         self.seq += 1
-        insort(beats.entries, (seconds, self.seq, event), key=_entry_time)
+        insort(beats.entries, (seconds, self.seq, self.keep(event)), key=_entry_time)
         if len(beats.entries) > self.spec.min_count:
             del beats.entries[0]
         if not self._regular(beats.entries):

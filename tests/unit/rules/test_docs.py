@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jackwatch.rules.docs import render_rule_docs
+from jackwatch.rules.docs import layout_condition, mitre_link, render_rule_docs
 from jackwatch.rules.loader import LoadResult
 
 Load = Callable[..., LoadResult]
@@ -54,14 +54,16 @@ def test_rule_reference(load: Load) -> None:
     result = load(RULES)
     assert not result.errors
     text = render_rule_docs(result.ruleset)
-    assert text.startswith("# Rule reference\n\n3 rule(s).\n")
-    assert "- [Broad use of actions](#testdiverse) — `test.diverse`" in text
+    assert text.startswith("# Rule reference\n\nGenerated from the rule files by `jackwatch rules docs`")
+    assert "\n3 rules.\n" in text
+    assert "| [Broad use of actions](#testdiverse) | `test.diverse` | high | [T1580](" in text
     diverse = text[text.index("## Broad use of actions") : text.index("## Recon then act")]
     for expected in (
         "| id | `test.diverse` |",
         "| severity | high |",
         "| source | `test` |",
-        "| MITRE ATT&CK | T1580, T1496.004 |",
+        "| MITRE ATT&CK | [T1580](https://attack.mitre.org/techniques/T1580/), "
+        "[T1496.004](https://attack.mitre.org/techniques/T1496/004/) |",
         "| tags | `cloud`, `T1496.004` |",
         "### What it detects\n\nOne user calls many of the listed actions.",
         "### Why it matters\n\nAttackers try everything.",
@@ -71,6 +73,9 @@ def test_rule_reference(load: Load) -> None:
         "- key: `t.user`",
         "### Condition\n\n```\nt.name in (actions)\n```",
         "- exception `admins` on `t.user`",
+        "rules:\n  test.diverse:\n    threshold: {count: 40%, window: 1d}\n",
+        "- list `actions`: `A`, `B`, `C`, `D`, `E`",
+        "### Output\n\n```\no\n```",
     ):
         assert expected in diverse
     chain = text[text.index("## Recon then act") : text.index("## Shell")]
@@ -82,3 +87,26 @@ def test_rule_reference(load: Load) -> None:
     assert "| evaluated | no — source 'syscall' is not read by jackwatch yet |" in shell
     assert "| MITRE ATT&CK | — |" in shell
     assert text.endswith("```\n")
+
+
+def test_mitre_links() -> None:
+    assert mitre_link("T1496.004") == "[T1496.004](https://attack.mitre.org/techniques/T1496/004/)"
+    assert mitre_link("T1580") == "[T1580](https://attack.mitre.org/techniques/T1580/)"
+    assert mitre_link("TA0040") == "[TA0040](https://attack.mitre.org/tactics/TA0040/)"
+    assert mitre_link("AML.T0040") == "[AML.T0040](https://atlas.mitre.org/techniques/AML.T0040)"
+    assert mitre_link("not-an-id") == "not-an-id"
+
+
+def test_long_conditions_break_at_their_operands() -> None:
+    text = (
+        "t.name in (ListUsers, ListRoles) and not t.user in (admins, auditors) "
+        "and (t.error = AccessDenied or (t.region = us-east-1 and t.model startswith anthropic.claude))"
+    )
+    assert layout_condition(text, width=72) == (
+        "t.name in (ListUsers, ListRoles)\n"
+        "and not t.user in (admins, auditors)\n"
+        "and (t.error = AccessDenied\n"
+        "     or (t.region = us-east-1 and t.model startswith anthropic.claude))"
+    )
+    assert layout_condition("t.name = A and t.user = b") == "t.name = A and t.user = b"
+    assert layout_condition("  t.name = (  ") == "t.name = ("

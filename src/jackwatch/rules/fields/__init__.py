@@ -43,6 +43,8 @@ class SourceFields:
     ``name_field`` is the field that holds ``Event.name`` (``ct.name`` for CloudTrail): conditions that
     pin it (``ct.name = X``, ``ct.name in (…)``) let the engine index a rule by event name;
     ``partition_field`` (``ct.src``: the AWS service) is the second, coarser index for rules that pin no name.
+    ``retain`` makes the compact copy of an event that stateful rules keep while they wait for more
+    (enough for the principal, the evidence and outputs), so that memory does not grow with record size.
     ``principal`` gives the stable identity a finding is about; ``evidence`` gives the per-event facts a
     finding aggregates (region, source IP, ASN, user agent).
     """
@@ -53,3 +55,4 @@ class SourceFields:
     principal: Callable[[Event], str]
     evidence: Callable[[Event], Mapping[str, str]]
     partition_field: str | None = None
+    retain: Callable[[Event], Event] | None = None

@@ -673,9 +673,46 @@ def cloudtrail_fields(asn_db: AsnDb) -> SourceFields:
         fields={item.name: item for item in sorted(fields, key=lambda item: item.name)},
         name_field=NAME_FIELD,
         partition_field="ct.src",
+        retain=retain,
         principal=lambda event: _principal(event).id,
         evidence=lambda event: _evidence(event, asn(event)),
     )
+
+
+_RETAINED_KEYS = (
+    "eventVersion",
+    "eventTime",
+    "eventSource",
+    "eventName",
+    "eventID",
+    "eventType",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "userIdentity",
+    "errorCode",
+    "errorMessage",
+    "additionalEventData",
+    "sessionCredentialFromConsole",
+    "recipientAccountId",
+)
+_RETAINED_PARAMETERS = ("modelId", "modelIdentifier", "modelArn")
+_RETAINED = "retained"
+
+
+def retain(event: Event) -> Event:
+    """The compact copy of a CloudTrail event that stateful rules keep: identity, network, client, error
+    and model, without the request and response bodies (made once per event, memo carried over)."""
+    kept = event.memo.get(_RETAINED)
+    if kept is None:
+        raw = event.raw
+        slim: dict[str, Any] = {key: raw[key] for key in _RETAINED_KEYS if key in raw}
+        parameters = raw.get("requestParameters")
+        if isinstance(parameters, Mapping):
+            slim["requestParameters"] = {key: parameters[key] for key in _RETAINED_PARAMETERS if key in parameters}
+        kept = Event(event.source, event.name, event.time, event.id, slim, event.origin, dict(event.memo))
+        event.memo[_RETAINED] = kept
+    return kept
 
 
 def _evidence(event: Event, asn: Asn | None) -> dict[str, str]:
