@@ -360,7 +360,7 @@ def test_sqs_stops_after_the_maximum_number_of_messages(
     assert queue.left() == 3
 
 
-def test_sqs_objects_outside_the_window_are_not_fetched_but_their_messages_are_deleted(
+def test_sqs_objects_outside_the_window_are_not_fetched_and_their_messages_stay_queued(
     moto_session: boto3.session.Session, moto_endpoint: str, bucket: str, queue: Queue
 ) -> None:
     keys = {day_key("2024/05/01"): trail_object(0), day_key("2023/01/01"): b"must not be fetched"}
@@ -378,7 +378,7 @@ def test_sqs_objects_outside_the_window_are_not_fetched_but_their_messages_are_d
     assert [e.id for e in events] == ["evt-000000"]
     assert calls.gets == [day_key("2024/05/01")]
     assert not stats.problems
-    assert queue.left() == 0
+    assert queue.left() == 1  # the notification of the unread object is kept for a later run
 
 
 def test_a_missing_queue_is_a_source_error(moto_session: boto3.session.Session, moto_endpoint: str) -> None:

@@ -208,7 +208,11 @@ def _handle(message: MessageTypeDef, queue: str, s3: S3Client, context: ReadCont
             yield event
     complete = True
     for ref in notice.objects:
-        if file_verdict(ref.key, context.window) is not Verdict.READ:
+        verdict = file_verdict(ref.key, context.window)
+        if verdict is Verdict.OUT_OF_RANGE:
+            complete = False  # not read: left in the queue for a run whose window covers it
+            continue
+        if verdict is not Verdict.READ:
             continue
         outcome = yield from read_object(s3, ref.bucket, ref.key, context, ref.alternatives)
         complete = complete and outcome is not Outcome.UNREADABLE
