@@ -11,6 +11,7 @@ from typing import IO, Any
 
 import typer
 
+from jackwatch.errors import ConfigError
 from jackwatch.model import Finding, Severity
 from jackwatch.outputs import OutputFormat, render
 from jackwatch.store import Store, open_store, resolve_db_url
@@ -35,12 +36,18 @@ def ordered(findings: Sequence[Finding]) -> list[Finding]:
 
 @contextmanager
 def output_stream(path: Path | None) -> Iterator[IO[bytes]]:
-    """The file at ``path`` (created), or stdout."""
+    """The file at ``path`` (created, with its folders), or stdout; a file that cannot be created is a
+    :class:`ConfigError`."""
     if path is None:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    with path.open("wb") as stream:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stream = path.open("wb")
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+    with stream:
         yield stream
 
 
@@ -51,9 +58,14 @@ def write_report(fmt: OutputFormat, findings: Sequence[Finding], stats: Mapping[
         render(fmt, ordered(findings), stats, stream, color=color)
 
 
+def store_url(db: str | None) -> str:
+    """The URL of the store named by ``--db`` / ``$JACKWATCH_DB`` / the default location (checked, not opened)."""
+    return resolve_db_url(db, os.environ)
+
+
 def store_at(db: str | None) -> Store:
     """Open the store named by ``--db`` / ``$JACKWATCH_DB`` / the default location."""
-    return open_store(resolve_db_url(db, os.environ))
+    return open_store(store_url(db))
 
 
 def exit_code(findings: Sequence[Finding], fail_on: Severity | None, input_failed: bool) -> int:

@@ -12,7 +12,7 @@ from jackwatch.detect.service import RuleSelection, build_detector, detect_cloud
 from jackwatch.errors import ConfigError
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.outputs import OutputFormat
-from jackwatch.store import open_store, resolve_db_url
+from jackwatch.store import open_store, redact_url, resolve_db_url
 
 DEFAULT_DEMO = Path("examples/openai-app")
 SETTINGS_FILE = "jackwatch.yaml"
@@ -41,6 +41,6 @@ def demo(
         with open_store(url) as store:
             store_result(store, result, "demo", [str(trail)], stats)
             stored = store.findings()
-        stats["store"] = url if db else "temporary SQLite file (use --db to keep it)"
+        stats["store"] = redact_url(url) if db else "temporary SQLite file (use --db to keep it)"
         write_report(fmt, stored, stats, output)
     return exit_code(stored, None, result.read.files_failed > 0)

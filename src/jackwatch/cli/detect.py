@@ -7,12 +7,13 @@ from pathlib import Path
 
 import typer
 
-from jackwatch.cli.common import DbOption, FormatOption, OutputOption, exit_code, store_at, write_report
+from jackwatch.cli.common import DbOption, FormatOption, OutputOption, exit_code, store_url, write_report
 from jackwatch.cli.options import parse_moment, parse_severity
 from jackwatch.cli.progress import progress_reporter
 from jackwatch.detect.service import RuleSelection, build_detector, detect_cloudtrail, store_result
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.outputs import OutputFormat
+from jackwatch.store import open_store
 
 
 def detect(
@@ -54,14 +55,15 @@ def detect(
     now = datetime.now(UTC)
     threshold = parse_severity(fail_on)
     window = (parse_moment(since, now), parse_moment(until, now))
+    url = store_url(db) if store else None
     detector = build_detector(RuleSelection(tuple(rules), builtin, config), AsnDb.load())
     with progress_reporter(not quiet) as progress:
         result = detect_cloudtrail(
             detector, inputs, since=window[0], until=window[1], endpoint_url=endpoint_url, progress=progress
         )
     stats = result.stats(detector)
-    if store:
-        with store_at(db) as opened:
+    if url is not None:
+        with open_store(url) as opened:
             store_result(opened, result, "detect", inputs, stats)
     findings = [finding for finding, _ in result.findings]
     write_report(fmt, findings, stats, output)

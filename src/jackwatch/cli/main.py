@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from jackwatch import __version__
 from jackwatch.cli import demo, detect, findings, rules
@@ -49,13 +49,22 @@ def main() -> None:
     """Run the CLI and exit with its code; a :class:`JackwatchError` becomes a one-line message and exit 2."""
     try:
         result = app(standalone_mode=False)
-    except click.ClickException as error:
-        error.show()
+    except typer.TyperException as error:
+        _show_usage_error(error)
         sys.exit(error.exit_code)
-    except click.Abort:
+    except typer.Abort:
         Console(stderr=True).print("Aborted.")
         sys.exit(130)
     except JackwatchError as error:
-        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {error}")
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(error))}")
         sys.exit(EXIT_USAGE)
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def _show_usage_error(error: typer.TyperException) -> None:
+    """Print a command-line error as Typer shows it: usage line, hint and message (or the help text)."""
+    show = getattr(error, "show", None)
+    if callable(show):
+        show()
+    else:
+        typer.echo(f"Error: {error.format_message()}", err=True)

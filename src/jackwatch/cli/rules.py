@@ -6,7 +6,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.rules.docs import render_rule_docs
@@ -28,26 +30,30 @@ def _load(files: list[Path] | None) -> LoadResult:
     return load_rules(files or builtin_rule_files(), default_registry(AsnDb.load()))
 
 
+def _stderr() -> Console:
+    """The console for messages: stderr, never wrapped (so ``file:line`` stays whole for tools)."""
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
 def _report_problems(loaded: LoadResult, console: Console) -> None:
     for error in loaded.errors:
-        console.print(f"[bold red]error[/] {error}", highlight=False)
+        console.print(f"[bold red]error[/] {escape(str(error))}")
     for warning in loaded.warnings:
-        console.print(f"[yellow]warning[/] {warning}", highlight=False)
+        console.print(f"[yellow]warning[/] {escape(str(warning))}")
 
 
 @app.command()
 def validate(files: list[Path] = FilesArgument) -> int:
     """Load rule files and report every error (file:line) and warning; exit 1 on any error."""
     loaded = _load(files)
-    console = Console(stderr=True)
+    console = _stderr()
     _report_problems(loaded, console)
     rules = loaded.ruleset.rules
     unsupported = sum(1 for rule in rules if rule.unsupported)
     console.print(
         f"{len(rules)} rule(s), {len(loaded.ruleset.macros)} macro(s), {len(loaded.ruleset.lists)} list(s); "
         f"{len(loaded.errors)} error(s), {len(loaded.warnings)} warning(s); {unsupported} rule(s) for sources "
-        "jackwatch does not read yet",
-        highlight=False,
+        "jackwatch does not read yet"
     )
     return 1 if loaded.errors else 0
 
@@ -57,7 +63,7 @@ def test_rules(files: list[Path] = FilesArgument) -> int:
     """Run the inline tests of the rules; exit 1 if a test fails or a file does not load."""
     registry = default_registry(AsnDb.load())
     loaded = load_rules(files or builtin_rule_files(), registry)
-    console = Console(stderr=True)
+    console = _stderr()
     _report_problems(loaded, console)
     if loaded.errors:
         return 1
@@ -65,9 +71,9 @@ def test_rules(files: list[Path] = FilesArgument) -> int:
     for outcome in outcomes:
         mark = "[green]pass[/]" if outcome.passed else "[bold red]FAIL[/]"
         detail = "" if outcome.passed else f" — {outcome.message} ({outcome.location})"
-        console.print(f"{mark} {outcome.rule_id}: {outcome.name}{detail}", highlight=False)
+        console.print(f"{mark} {escape(f'{outcome.rule_id}: {outcome.name}{detail}')}")
     failed = sum(1 for outcome in outcomes if not outcome.passed)
-    console.print(f"{len(outcomes) - failed} passed, {failed} failed", highlight=False)
+    console.print(f"{len(outcomes) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 
@@ -80,9 +86,10 @@ def list_rules(files: list[Path] = FilesArgument) -> int:
         table.add_column(column, overflow="fold")
     for rule in loaded.ruleset.rules:
         status = "unsupported source" if rule.unsupported else ("enabled" if rule.enabled else "disabled")
-        table.add_row(rule.id, rule.name, rule.severity.value, rule.source, ", ".join(rule.tags), status)
+        cells = (rule.id, rule.name, rule.severity.value, rule.source, ", ".join(rule.tags), status)
+        table.add_row(*(Text(cell) for cell in cells))
     Console(width=180).print(table)
-    _report_problems(loaded, Console(stderr=True))
+    _report_problems(loaded, _stderr())
     return 1 if loaded.errors else 0
 
 
@@ -94,7 +101,7 @@ def docs(
     """Generate the Markdown rule reference (what, why, false positives, response, parameters)."""
     loaded = _load(files)
     if loaded.errors:
-        _report_problems(loaded, Console(stderr=True))
+        _report_problems(loaded, _stderr())
         return 1
     text = render_rule_docs(loaded.ruleset)
     if output is None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jackwatch.detect.aggregate import FindingAggregator, RuleFacts
+from jackwatch.detect.order import time_ordered
 from jackwatch.errors import RuleLoadError
 from jackwatch.model import Event, Finding
 from jackwatch.normalize.asn import AsnDb
@@ -63,7 +64,7 @@ class DetectionResult:
     def stats(self, detector: Detector) -> dict[str, Any]:
         """JSON-ready statistics: what was read and skipped (and why), rules used, matches per rule."""
         rules = detector.loaded.ruleset.rules
-        evaluated = sum(1 for rule in rules if rule.enabled and not rule.unsupported)
+        evaluated = len(detector.compiled.rules)  # after settings: enabled rules of sources jackwatch reads
         return {
             **self.read.as_dict(),
             "rules_loaded": len(rules),
@@ -124,7 +125,7 @@ def detect_events(detector: Detector, events: Iterable[Event], read: ReadStats) 
     facts: dict[str, RuleFacts] = {}
     started = time.perf_counter()
     with _fewer_collections():
-        for event in events:
+        for event in time_ordered(events):
             for match in engine.process(event):
                 rule_id = match.rule.id
                 matches[rule_id] += 1

@@ -74,8 +74,11 @@ def findings_table(findings: Sequence[Finding]) -> Table:
 
 
 def _summary(stats: Mapping[str, Any]) -> str:
+    """What was read and skipped (for runs that read input), or the other statistics given."""
+    if "events_read" not in stats:
+        return ", ".join(f"{key}: {value}" for key, value in stats.items())
     lines = [
-        f"events read: {stats.get('events_read', 0)}, skipped: {stats.get('events_skipped', 0)}, "
+        f"events read: {stats['events_read']}, skipped: {stats.get('events_skipped', 0)}, "
         f"files read: {stats.get('files_read', 0)}, files failed: {stats.get('files_failed', 0)}"
     ]
     for reason, count in dict(stats.get("skipped_by_reason") or {}).items():

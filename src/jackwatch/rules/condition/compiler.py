@@ -33,7 +33,9 @@ from jackwatch.rules.condition.values import (
     TRANSFORM_FUNCTIONS,
     Literal,
     bytes_of,
+    equals,
     hex_bytes,
+    in_networks,
     number_of,
     text_of,
 )
@@ -135,7 +137,7 @@ def _compare(node: Compare, fields: SourceFields) -> Predicate:
         return _never  # an empty set (an allowlist nobody filled) matches nothing: skip the extraction
     literals = [Literal.of_text(text) for text in texts]
     test = _test(op, literals)
-    if not fields.fields[node.left.field.name].is_list:
+    if not fields.fields[node.left.field.name].is_list and not any(lit.network for lit in literals):
         return _scalar_compare(extract, arg, op, test, literals)
     if op == "in":
 
@@ -224,20 +226,22 @@ def _test(op: str, literals: Sequence[Literal]) -> _Test:
 
 def _member(literals: Sequence[Literal]) -> _Test:
     texts = frozenset(lit.text for lit in literals)
+    networks = tuple(lit.network for lit in literals if lit.network is not None)
     # NaN equals nothing, not even itself: keep it out of the set, whose lookup tries identity first
     numbers = frozenset(lit.number for lit in literals if lit.number is not None and lit.number == lit.number)
     booleans = frozenset(lit.boolean for lit in literals if lit.boolean is not None)
 
     def member(value: object) -> bool:
         if type(value) is str:
-            return value in texts
+            return value in texts or (bool(networks) and in_networks(value, networks))
         if value is None:
             return False
         if isinstance(value, bool):
             return value in booleans
         if isinstance(value, int | float):
             return value in numbers
-        return text_of(value) in texts
+        text = text_of(value)
+        return text in texts or (bool(networks) and in_networks(text, networks))
 
     return member
 
@@ -277,15 +281,21 @@ def _scalar(op: str, lit: Literal) -> _Test:
 
 def _equality(op: str, lit: Literal) -> _Test:
     text, number, boolean = lit.text, lit.number, lit.boolean
+    if lit.network is not None:
 
-    def equal(value: object) -> bool:
-        if type(value) is str:
-            return value == text
-        if isinstance(value, bool):
-            return value is boolean
-        if isinstance(value, int | float):
-            return value == number
-        return value is not None and text_of(value) == text
+        def equal(value: object) -> bool:
+            return equals(value, lit)
+
+    else:
+
+        def equal(value: object) -> bool:
+            if type(value) is str:
+                return value == text
+            if isinstance(value, bool):
+                return value is boolean
+            if isinstance(value, int | float):
+                return value == number
+            return value is not None and text_of(value) == text
 
     if op == "=":
         return equal

@@ -6,7 +6,10 @@ compare by kind:
 * ``str`` compares as text; ``bool`` with the literals ``true``/``false``; ``int``/``float`` as numbers
   (a literal that is not a number never equals one);
 * ``bytes`` compare through their UTF-8 text (and raw for ``bcontains``/``bstartswith``); any other type
-  through ``str()``.
+  through ``str()``;
+* a literal that is a CIDR network (``10.0.0.0/8``, ``2001:db8::/32``) also equals every text value that
+  is an IP address inside it, so ``=``, ``!=``, ``in`` and ``intersects`` work on address fields with
+  network allowlists (as Falco's ``in`` does on its IP-typed fields).
 
 Numbers are written as Falco writes them: decimal integers, decimals with an optional exponent, or
 ``0x`` hexadecimal. A string field value is converted with the same rules for numeric operators.
@@ -20,10 +23,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import posixpath
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -84,11 +91,12 @@ class Literal:
     text: str
     number: Number | None
     boolean: bool | None
+    network: Network | None = field(default=None, compare=False)
 
     @classmethod
     def of_text(cls, text: str) -> Literal:
         """A literal written in the condition."""
-        return cls(text, parse_number(text), parse_bool(text))
+        return cls(text, parse_number(text), parse_bool(text), parse_network(text))
 
     @classmethod
     def of_value(cls, value: object) -> Literal:
@@ -96,6 +104,30 @@ class Literal:
         text = text_of(value)
         boolean = value if isinstance(value, bool) else parse_bool(text)
         return cls(text, number_of(value), boolean)
+
+
+def parse_network(text: str) -> Network | None:
+    """The CIDR network ``text`` spells (host bits allowed), or ``None``."""
+    if "/" not in text:
+        return None
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=65_536)
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def in_networks(text: str, networks: Iterable[Network]) -> bool:
+    """Whether ``text`` is an IP address inside one of ``networks``."""
+    address = _address(text)
+    return address is not None and any(address in network for network in networks)
 
 
 def equals(value: object, literal: Literal) -> bool:
@@ -106,7 +138,10 @@ def equals(value: object, literal: Literal) -> bool:
         return literal.boolean is not None and value == literal.boolean
     if isinstance(value, int | float):
         return literal.number is not None and value == literal.number
-    return text_of(value) == literal.text
+    text = text_of(value)
+    if text == literal.text:
+        return True
+    return literal.network is not None and in_networks(text, (literal.network,))
 
 
 def hex_bytes(text: str) -> bytes | None:

@@ -1,0 +1,36 @@
+"""Put a roughly time-ordered event stream into time order, with bounded memory.
+
+CloudTrail is delivered in files of about five minutes per account and region; read one after the
+other, the files of one slot interleave their events. Stateful rules (windows, sequences, "the latest
+event of each region") want event time order, so events wait in a small heap until no earlier event can
+still come (``lateness`` of event time has passed) or the heap is full (``capacity``: the oldest leaves).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+
+from jackwatch.model import Event
+
+DEFAULT_LATENESS = timedelta(minutes=5)
+DEFAULT_CAPACITY = 5_000
+
+
+def time_ordered(
+    events: Iterable[Event], lateness: timedelta = DEFAULT_LATENESS, capacity: int = DEFAULT_CAPACITY
+) -> Iterator[Event]:
+    """``events`` in time order when none is later than ``lateness`` behind the newest, with at most
+    ``capacity`` events held at once (beyond it the oldest is released early). Ties keep input order."""
+    held: list[tuple[float, int, Event]] = []
+    wait = lateness.total_seconds()
+    newest = float("-inf")
+    for sequence, event in enumerate(events):
+        moment = event.time.timestamp()
+        newest = max(newest, moment)
+        heapq.heappush(held, (moment, sequence, event))
+        while held and (held[0][0] <= newest - wait or len(held) > capacity):
+            yield heapq.heappop(held)[2]
+    while held:
+        yield heapq.heappop(held)[2]
