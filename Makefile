@@ -29,6 +29,7 @@ format: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/jackwatch rules docs --output docs/rules/aws_cloudtrail.md
+	$(BIN)/jackwatch rules fields aws_cloudtrail --output docs/fields/aws_cloudtrail.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/detect_throughput.py

@@ -10,8 +10,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from jackwatch.errors import ConfigError
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.rules.docs import render_rule_docs
+from jackwatch.rules.fields.docs import render_field_docs
 from jackwatch.rules.inline_tests import run_inline_tests
 from jackwatch.rules.loader import LoadResult, builtin_rule_files, load_rules
 from jackwatch.rules.sources import default_registry
@@ -103,10 +105,26 @@ def docs(
     if loaded.errors:
         _report_problems(loaded, _stderr())
         return 1
-    text = render_rule_docs(loaded.ruleset)
+    _write(render_rule_docs(loaded.ruleset), output)
+    return 0
+
+
+def _write(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def fields(
+    source: str = typer.Argument("aws_cloudtrail", help="The event source whose fields to list."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the Markdown to this file."),
+) -> int:
+    """List the fields rule conditions and outputs can use for a source (Markdown)."""
+    found = default_registry(AsnDb.load()).get(source)
+    if found is None:
+        raise ConfigError(f"jackwatch does not read the source {source!r}")
+    _write(render_field_docs(found.fields), output)
     return 0

@@ -3,11 +3,11 @@
 Event times drive every window, never the wall clock. Input only needs to be roughly in time order:
 per-key entries are kept sorted, and entries are evicted against the latest event time seen by the rule.
 Memory stays bounded: threshold, sequence and periodic keys idle for a window are dropped (idle keys are
-swept once per window of event time); a threshold key keeps the events of at most
-:data:`~jackwatch.rules.spec.MAX_MATCH_EVENTS` entries (the others are bare times), and a sequence keeps
-at most :data:`MAX_PENDING` entries per step and key. ``new_value`` keeps every (key, value) pair it has
-seen during a run: its memory grows with the number of distinct keys and values in the data, not with
-the number of events.
+swept once per window of event time); a count threshold keeps (compact copies of) its
+:data:`THRESHOLD_SAMPLE` latest events per key (the others are bare times), a distinct threshold one event
+per value, and a sequence at most :data:`MAX_PENDING` entries per step and key. ``new_value`` keeps every
+(key, value) pair it has seen during a run: its memory grows with the number of distinct keys and values
+in the data, not with the number of events.
 """
 
 from __future__ import annotations
@@ -41,8 +41,11 @@ from jackwatch.rules.spec import (
     text_of,
 )
 
-MAX_PENDING = 256
-"""Most entries a sequence keeps per step and key (the oldest go first)."""
+MAX_PENDING = 32
+"""Most entries a sequence keeps per step and key (the oldest go first: the newest make the tightest chains)."""
+
+THRESHOLD_SAMPLE = 10
+"""Events a count threshold keeps per key, to show with the match when the threshold is reached."""
 
 _DURATION = re.compile(r"(?:\d+(?:\.\d+)?[smhdw])+")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
@@ -325,7 +328,7 @@ class _Window:
     """One count-threshold key: its sorted (time, seq) entries, the recent events, the reporting state."""
 
     entries: deque[tuple[float, int]] = field(default_factory=deque)
-    recent: deque[tuple[float, int, Event]] = field(default_factory=lambda: deque(maxlen=MAX_MATCH_EVENTS))
+    recent: deque[tuple[float, int, Event]] = field(default_factory=lambda: deque(maxlen=THRESHOLD_SAMPLE))
     over: bool = False
     reported: int = 0
 
@@ -477,9 +480,10 @@ class _SequenceState:
         self.seq += 1
         entry = (seconds, self.seq, self.keep(event))
         for index in matched:
-            insort(pending[index], entry, key=_entry_time)
-            if len(pending[index]) > MAX_PENDING:
-                del pending[index][0]
+            entries = pending[index]
+            insort(entries, entry, key=_entry_time)
+            if len(entries) > MAX_PENDING:
+                del entries[0 if entries[0] is not entry else 1]  # the oldest other than the newcomer
         self._evict(pending, cutoff)
         for index in reversed(matched):
             chain = self._chain(pending, index, entry)

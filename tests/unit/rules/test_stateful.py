@@ -13,6 +13,8 @@ from jackwatch.rules.engine import Engine, compile_ruleset
 from jackwatch.rules.loader import load_texts
 from jackwatch.rules.spec import Match, NewValue, Periodic, Sequence, Threshold
 from jackwatch.rules.stateful import (
+    MAX_PENDING,
+    THRESHOLD_SAMPLE,
     SpecError,
     format_duration,
     override_stateful,
@@ -114,7 +116,7 @@ def test_threshold_caps_the_events_of_a_match_but_not_its_count() -> None:
     engine = engine_of("t.name = A", threshold="{window: 1h, count: 60}")
     events = [event("A", s) for s in range(60)]
     (match,) = feed(engine, *events)
-    assert match.count == 60 and match.events == tuple(events[-50:])
+    assert match.count == 60 and match.events == tuple(events[-THRESHOLD_SAMPLE:])
 
 
 def test_distinct_threshold() -> None:
@@ -314,3 +316,14 @@ def test_threshold_required_rounds_a_share_up() -> None:
         == 6
     )
     assert Threshold((), timedelta(hours=1), Fraction(1, 100), "t.name", "actions", frozenset("ab")).required == 1
+
+
+def test_a_sequence_step_full_of_newer_entries_still_takes_a_late_one() -> None:
+    seq = "{by: [t.user], within: 1h, steps: [{condition: t.name = A}, {condition: t.name = B}]}"
+    engine = engine_of("t.user exists", sequence=seq)
+    assert feed(engine, event("B", 2000, user="bob")) == []
+    newer = [event("A", 2100 + n, user="bob") for n in range(MAX_PENDING)]  # after B: no chain
+    assert feed(engine, *newer) == []
+    late = event("A", 1900, user="bob")  # older than every pending A, while that step is full
+    (match,) = feed(engine, late)
+    assert [e.name for e in match.events] == ["A", "B"] and match.count == 2

@@ -19,13 +19,21 @@ def render_field_docs(fields: SourceFields) -> str:
         "A rule condition or output reads these fields. When an event lacks a field, every comparison",
         "on it is false and `exists` is false; outputs show `<NA>`. Values are text unless the",
         "description says *Number* or *Boolean*.",
-        f"Events are indexed by `{fields.name_field}`.",
+        _index_note(fields),
     ]
     ordered = sorted(fields.fields.values(), key=lambda item: item.name)
     for prefix, group in groupby(ordered, key=lambda item: item.name.partition(".")[0]):
         lines += ["", f"## `{prefix}.*`", "", "| Field | Description |", "| --- | --- |"]
         lines += [_row(item) for item in group]
     return "\n".join(lines) + "\n"
+
+
+def _index_note(fields: SourceFields) -> str:
+    """How rules over this source are indexed: which field pins, and so narrows, what a rule meets."""
+    note = f"A rule whose condition pins `{fields.name_field}` (`=` or `in`) is only tried on events of those names"
+    if fields.partition_field is None:
+        return note + "."
+    return note + f"; one that pins no name but `{fields.partition_field}`, only on events of those values."
 
 
 def _row(item: Field) -> str:

@@ -11,12 +11,7 @@ from jackwatch.rules.fields.cloudtrail import cloudtrail_fields
 from jackwatch.rules.fields.docs import render_field_docs
 
 DOC = Path(__file__).resolve().parents[4] / "docs/fields/aws_cloudtrail.md"
-REGENERATE = (
-    "python -c 'from pathlib import Path; from jackwatch.normalize import AsnDb;"
-    " from jackwatch.rules.fields.cloudtrail import cloudtrail_fields;"
-    " from jackwatch.rules.fields.docs import render_field_docs;"
-    ' Path("docs/fields/aws_cloudtrail.md").write_text(render_field_docs(cloudtrail_fields(AsnDb.load())))\''
-)
+REGENERATE = "make docs (jackwatch rules fields aws_cloudtrail -o docs/fields/aws_cloudtrail.md)"
 
 
 def _none(event: Event, arg: str | None) -> object:
