@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jackwatch.detect.aggregate import FindingAggregator, RuleFacts
 from jackwatch.detect.order import time_ordered
@@ -27,7 +27,9 @@ from jackwatch.rules.sources import SourceRegistry, default_registry
 from jackwatch.rules.spec import CompiledRule
 from jackwatch.sources.cloudtrail import read_cloudtrail
 from jackwatch.sources.stats import ReadStats
-from jackwatch.store import Store
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is only loaded by runs that write to it
+    from jackwatch.store import Store
 
 
 @dataclass(frozen=True, slots=True)

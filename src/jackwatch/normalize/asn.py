@@ -31,9 +31,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from ipaddress import IPv4Address, IPv6Address
-from itertools import accumulate, repeat
-from operator import lshift, or_
+from itertools import accumulate
 from pathlib import Path
+from typing import overload
 
 from jackwatch.errors import ContentError, Location
 
@@ -128,16 +128,18 @@ class AsnDb:
             return chunk
 
         numbers = _u32(take(4 * n_asn))
-        orgs = bytes(take(org_len)).decode("utf-8").split("\n") if n_asn else []
+        orgs = _Lines(bytes(take(org_len))) if n_asn else _Lines(b"")
         if len(orgs) != n_asn:
             raise ValueError(f"{len(orgs)} organisations for {n_asn} ASNs")
         v4_bounds = array("I", accumulate(_u32(take(8 * n4))))
         v4 = (v4_bounds[0::2], v4_bounds[1::2], _checked_index(_u32(take(4 * n4)), n_asn))
         high, low = _u64(take(16 * n6)), _u64(take(16 * n6))
-        v6_bounds = list(accumulate(map(or_, map(lshift, high, repeat(64)), low)))
-        if v6_bounds and v6_bounds[-1] >= 2**128:
-            raise ValueError("IPv6 range past the address space")
-        v6 = (v6_bounds[0::2], v6_bounds[1::2], _checked_index(_u32(take(4 * n6)), n_asn))
+        _running_sum_128(high, low)
+        v6 = (
+            _Wide(high[0::2], low[0::2]),
+            _Wide(high[1::2], low[1::2]),
+            _checked_index(_u32(take(4 * n6)), n_asn),
+        )
         if pos != len(data):
             raise ValueError(f"{len(data) - pos} trailing bytes")
         return cls((numbers, orgs), v4, v6)
@@ -170,6 +172,72 @@ class AsnDb:
     def __len__(self) -> int:
         """The number of ranges."""
         return len(self._v4_starts) + len(self._v6_starts)
+
+
+class _Wide(Sequence[int]):
+    """128-bit integers kept as two parallel u64 arrays (high and low halves): a fraction of the
+    memory of Python ints, and still a sequence that :func:`bisect.bisect_right` can search."""
+
+    __slots__ = ("_high", "_low")
+
+    def __init__(self, high: array[int], low: array[int]) -> None:
+        self._high, self._low = high, low
+
+    def __len__(self) -> int:
+        return len(self._high)
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        if isinstance(index, slice):
+            return _Wide(self._high[index], self._low[index])
+        return (self._high[index] << 64) | self._low[index]
+
+
+class _Lines(Sequence[str]):
+    """The ``\\n``-separated lines of a UTF-8 text, decoded only when one is asked for."""
+
+    __slots__ = ("_starts", "_text")
+
+    def __init__(self, text: bytes) -> None:
+        self._text = text
+        self._starts = array("I", [0])
+        position = text.find(b"\n")
+        while position != -1:
+            self._starts.append(position + 1)
+            position = text.find(b"\n", position + 1)
+        self._starts.append(len(text) + 1)
+        text.decode("utf-8")  # reject bad UTF-8 now, not at the first lookup
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1 if self._text else 0
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        index %= len(self)
+        return self._text[self._starts[index] : self._starts[index + 1] - 1].decode("utf-8")
+
+
+def _running_sum_128(high: array[int], low: array[int]) -> None:
+    """Turn 128-bit steps (split in halves) into their running sums, in place; overflow is an error."""
+    total_high = total_low = 0
+    mask = (1 << 64) - 1
+    for i in range(len(high)):
+        total_low += low[i]
+        total_high += high[i] + (total_low >> 64)
+        total_low &= mask
+        if total_high > mask:
+            raise ValueError("IPv6 range past the address space")
+        high[i], low[i] = total_high, total_low
 
 
 def _u32(chunk: memoryview) -> array[int]:

@@ -11,20 +11,20 @@ import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-
-import boto3
+from typing import TYPE_CHECKING
 
 from jackwatch.errors import ConfigError, SourceError
 from jackwatch.model import Event
-from jackwatch.sources.cloudtrail.aws import AwsAccess
 from jackwatch.sources.cloudtrail.context import ReadContext, ReadOptions, TimeWindow
 from jackwatch.sources.cloudtrail.files import read_path, read_stdin
-from jackwatch.sources.cloudtrail.lookup import read_lookup
 from jackwatch.sources.cloudtrail.records import SOURCE, RecordError, to_event
-from jackwatch.sources.cloudtrail.s3 import read_s3
 from jackwatch.sources.cloudtrail.spec import LookupSpec, PathSpec, S3Spec, Spec, SqsSpec, StdinSpec, parse_spec
-from jackwatch.sources.cloudtrail.sqs import read_sqs
 from jackwatch.sources.stats import ReadStats
+
+if TYPE_CHECKING:  # boto3 costs ~20 MB and a second of start-up: loaded only for AWS inputs
+    import boto3
+
+    from jackwatch.sources.cloudtrail.aws import AwsAccess
 
 __all__ = ["SOURCE", "ReadOptions", "RecordError", "read_cloudtrail", "to_event"]
 
@@ -69,6 +69,10 @@ def read_cloudtrail(
     context = ReadContext(stats, window, opts) if progress is None else ReadContext(stats, window, opts, progress)
     access = None
     if any(isinstance(spec, S3Spec | SqsSpec | LookupSpec) for spec in parsed):
+        import boto3
+
+        from jackwatch.sources.cloudtrail.aws import AwsAccess
+
         access = AwsAccess(session or boto3.session.Session(), endpoint_url, opts.max_attempts)
     return _read(parsed, context, access)
 
@@ -88,6 +92,10 @@ def _check_path(spec: PathSpec) -> None:
 
 def _read(specs: Sequence[Spec], context: ReadContext, access: AwsAccess | None) -> Iterator[Event]:
     """Events of each input in turn."""
+    if access is not None:
+        from jackwatch.sources.cloudtrail.lookup import read_lookup
+        from jackwatch.sources.cloudtrail.s3 import read_s3
+        from jackwatch.sources.cloudtrail.sqs import read_sqs
     for spec in specs:
         match spec:
             case PathSpec(path):
