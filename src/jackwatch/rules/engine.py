@@ -81,7 +81,10 @@ def _key_reader(fields: SourceFields, by: tuple[str, ...]) -> Callable[[Event], 
     if len(readers) == 1:
         (read,) = readers
         return lambda event: (text_of(read(event)),)
-    return lambda event: tuple(text_of(read(event)) for read in readers)
+    if len(readers) == 2:  # the common (principal, something) key, without a generator per event
+        first, second = readers
+        return lambda event: (text_of(first(event)), text_of(second(event)))
+    return lambda event: tuple([text_of(read(event)) for read in readers])
 
 
 def _always(event: Event) -> bool:
@@ -230,19 +233,21 @@ class Engine:
             source: (found, {}) for source, found in compiled.index.items()
         }
 
-    def process(self, event: Event) -> Iterator[Match]:
+    def process(self, event: Event) -> list[Match]:
         """The matches ``event`` makes, in rule order (stateful rules update their state)."""
         table = self._tables.get(event.source)
         if table is None:
-            return
+            return []
         found, cache = table
         slot = (event.name, found.partition_of(event))
         runners = cache.get(slot)
         if runners is None:
             runners = cache[slot] = tuple(self._runners[id(rule)] for rule in found.candidates(*slot))
+        matches: list[Match] = []
         for predicate, feed in runners:
             if predicate(event):
-                yield from feed(event)
+                matches.extend(feed(event))
+        return matches
 
     def tracked_keys(self) -> int:
         """How many ``by`` keys the stateful rules hold right now (idle ones are dropped as time passes)."""

@@ -49,8 +49,8 @@ _AMAZONAWS = ".amazonaws.com"
 def _at(value: object, *path: str) -> object:
     """The value at ``path`` in ``value``, or ``None`` when a step is missing or not an object."""
     for key in path:
-        if not isinstance(value, _MAPPING):
-            return None
+        if type(value) is not dict and (value is None or not isinstance(value, Mapping)):
+            return None  # the common misses (a missing key) never reach the slow ABC check
         value = value.get(key)
     return value
 
