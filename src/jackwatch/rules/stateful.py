@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -341,8 +342,8 @@ class _Values:
     over: bool = False
 
 
-class _ThresholdState:
-    """Counts events per key in a sliding window of event time."""
+class _SlidingState(ABC):
+    """What both threshold kinds share: a window of event time, its clock, the idle-key sweep."""
 
     def __init__(self, rule: CompiledRule, spec: Threshold) -> None:
         self.rule = rule
@@ -350,15 +351,31 @@ class _ThresholdState:
         self.window = spec.window.total_seconds()
         self.required = spec.required
         self.clock = _Clock(self.window)
-        self.keys: dict[tuple[str, ...], _Window] = {}
         self.seq = 0
 
-    def feed(self, event: Event) -> tuple[Match, ...]:
-        seconds = _seconds(event)
+    def _cutoff(self, seconds: float) -> float | None:
+        """Record an event time; the start of the window, or ``None`` when the event is already out of it."""
         if self.clock.advance(seconds):
             self._sweep()
         cutoff = self.clock.latest - self.window
-        if seconds < cutoff:
+        return None if seconds < cutoff else cutoff
+
+    @abstractmethod
+    def _sweep(self) -> None:
+        """Drop the keys idle for a whole window."""
+
+
+class _ThresholdState(_SlidingState):
+    """Counts events per key in a sliding window of event time."""
+
+    def __init__(self, rule: CompiledRule, spec: Threshold) -> None:
+        super().__init__(rule, spec)
+        self.keys: dict[tuple[str, ...], _Window] = {}
+
+    def feed(self, event: Event) -> tuple[Match, ...]:
+        seconds = _seconds(event)
+        cutoff = self._cutoff(seconds)
+        if cutoff is None:
             return ()
         key = self.rule.key_of(event)
         window = self.keys.get(key)
@@ -392,7 +409,7 @@ class _ThresholdState:
                 del self.keys[key]
 
 
-class _DistinctState:
+class _DistinctState(_SlidingState):
     """Counts distinct values of a field per key in a sliding window of event time.
 
     Only the latest occurrence of each value is kept: a value leaves the window when that occurrence
@@ -400,25 +417,18 @@ class _DistinctState:
     """
 
     def __init__(self, rule: CompiledRule, spec: Threshold, distinct: str) -> None:
-        self.rule = rule
-        self.keep = _keeper(rule)
-        self.window = spec.window.total_seconds()
-        self.required = spec.required
+        super().__init__(rule, spec)
         self.value_of = field_reader(rule.fields, distinct)
         self.universe = spec.universe if spec.universe_name else None
-        self.clock = _Clock(self.window)
         self.keys: dict[tuple[str, ...], _Values] = {}
-        self.seq = 0
 
     def feed(self, event: Event) -> tuple[Match, ...]:
         value = text_of(self.value_of(event))
         if value == NA or (self.universe is not None and value not in self.universe):
             return ()
         seconds = _seconds(event)
-        if self.clock.advance(seconds):
-            self._sweep()
-        cutoff = self.clock.latest - self.window
-        if seconds < cutoff:
+        cutoff = self._cutoff(seconds)
+        if cutoff is None:
             return ()
         key = self.rule.key_of(event)
         values = self.keys.get(key)
