@@ -230,3 +230,34 @@ def test_docs_refuse_a_broken_rule_file(tmp_path: Path) -> None:
     result = run_cli("rules", "docs", path, "-o", target)
     assert result.code == 1 and not target.exists(), result.describe()
     assert f"{path}:21" in result.stderr
+
+
+USER_OVERRIDES = """\
+- list: jw_allowed_cidrs
+  items: [5.161.0.0/16]
+  override: {items: replace}
+"""
+
+
+def test_a_user_file_that_overrides_the_builtin_pack_validates_only_with_it(tmp_path: Path) -> None:
+    path = tmp_path / "allowlists.yaml"
+    path.write_text(USER_OVERRIDES, encoding="utf-8")
+    alone = run_cli("rules", "validate", path)
+    assert alone.code == 1, alone.describe()
+    assert f"{path}:1: list 'jw_allowed_cidrs' is appended to or overridden but not defined before" in alone.stderr
+    together = run_cli("rules", "validate", "--with-builtin", path)
+    assert together.code == 0, together.describe()
+    assert f"{len(builtin_rules())} rule(s)" in together.stderr
+
+
+def test_a_cidr_allowlist_silences_every_rule_for_that_network(tmp_path: Path) -> None:
+    # the built-in tests' attacker address is in 5.161.0.0/16: allowlisted, their positive cases no longer match
+    path = tmp_path / "allowlists.yaml"
+    path.write_text(USER_OVERRIDES, encoding="utf-8")
+    result = run_cli("rules", "test", "--with-builtin", path)
+    assert result.code == 1, result.describe()
+    failed = {
+        line.split(":")[0].removeprefix("FAIL ") for line in result.stderr.splitlines() if line.startswith("FAIL ")
+    }
+    assert "aws.bedrock.invoke_probe" in failed and "aws.bedrock.region_fanout" in failed
+    assert not any(line.startswith("FAIL") and "0 matches, got" in line for line in result.stderr.splitlines())

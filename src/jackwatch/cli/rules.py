@@ -28,8 +28,20 @@ FilesArgument = typer.Argument(
 )
 
 
-def _load(files: list[Path] | None) -> LoadResult:
-    return load_rules(files or builtin_rule_files(), default_registry(AsnDb.load()))
+WithBuiltinOption = typer.Option(
+    False,
+    "--with-builtin",
+    help="Load the built-in rule pack first, so that FILEs may use and override its lists, macros and rules.",
+)
+
+
+def _paths(files: list[Path] | None, with_builtin: bool) -> list[Path]:
+    """The files to load, in order: the built-in pack when asked for (or when no file is given), then ``files``."""
+    return [*(builtin_rule_files() if with_builtin or not files else []), *(files or [])]
+
+
+def _load(files: list[Path] | None, with_builtin: bool) -> LoadResult:
+    return load_rules(_paths(files, with_builtin), default_registry(AsnDb.load()))
 
 
 def _stderr() -> Console:
@@ -45,9 +57,9 @@ def _report_problems(loaded: LoadResult, console: Console) -> None:
 
 
 @app.command()
-def validate(files: list[Path] = FilesArgument) -> int:
+def validate(files: list[Path] = FilesArgument, with_builtin: bool = WithBuiltinOption) -> int:
     """Load rule files and report every error (file:line) and warning; exit 1 on any error."""
-    loaded = _load(files)
+    loaded = _load(files, with_builtin)
     console = _stderr()
     _report_problems(loaded, console)
     rules = loaded.ruleset.rules
@@ -61,10 +73,10 @@ def validate(files: list[Path] = FilesArgument) -> int:
 
 
 @app.command("test")
-def test_rules(files: list[Path] = FilesArgument) -> int:
+def test_rules(files: list[Path] = FilesArgument, with_builtin: bool = WithBuiltinOption) -> int:
     """Run the inline tests of the rules; exit 1 if a test fails or a file does not load."""
     registry = default_registry(AsnDb.load())
-    loaded = load_rules(files or builtin_rule_files(), registry)
+    loaded = load_rules(_paths(files, with_builtin), registry)
     console = _stderr()
     _report_problems(loaded, console)
     if loaded.errors:
@@ -80,9 +92,9 @@ def test_rules(files: list[Path] = FilesArgument) -> int:
 
 
 @app.command("list")
-def list_rules(files: list[Path] = FilesArgument) -> int:
+def list_rules(files: list[Path] = FilesArgument, with_builtin: bool = WithBuiltinOption) -> int:
     """Show every rule: id, name, severity, source, tags (and whether it is enabled and evaluated)."""
-    loaded = _load(files)
+    loaded = _load(files, with_builtin)
     table = Table(title=f"{len(loaded.ruleset.rules)} rule(s)", expand=True)
     for column in ("id", "name", "severity", "source", "tags", "status"):
         table.add_column(column, overflow="fold")
@@ -99,9 +111,10 @@ def list_rules(files: list[Path] = FilesArgument) -> int:
 def docs(
     files: list[Path] = FilesArgument,
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the Markdown to this file."),
+    with_builtin: bool = WithBuiltinOption,
 ) -> int:
     """Generate the Markdown rule reference (what, why, false positives, response, parameters)."""
-    loaded = _load(files)
+    loaded = _load(files, with_builtin)
     if loaded.errors:
         _report_problems(loaded, _stderr())
         return 1
