@@ -74,7 +74,7 @@ def to_event(raw: Mapping[str, Any], origin: str) -> Event:
     the record has none. Raises :class:`RecordError` (a :class:`~jackwatch.errors.ContentError`) when the
     record is not an object or ``eventName``/``eventTime`` is missing, wrongly typed or unparseable.
     """
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):  # parsed JSON: the exact check suffices
         raise RecordError("not_an_object", f"record is {_kind(raw)}, not a JSON object")
     name = raw.get("eventName")
     if not isinstance(name, str) or not name:
