@@ -14,16 +14,15 @@ import jsonschema
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.unit.outputs.findings import USER, detection
 
 from jackwatch.errors import Location
-from jackwatch.model import Finding, FindingKind, Severity, finding_id
+from jackwatch.model import Finding, Severity
 from jackwatch.outputs import OutputFormat, render
 from jackwatch.outputs.serialize import finding_to_dict, iso
 from jackwatch.sources.stats import ReadStats
 
-T0 = datetime(2024, 11, 3, 14, 2, 11, tzinfo=UTC)
 ROLE = "arn:aws:iam::123456789012:role/LLMGateway"
-USER = "arn:aws:iam::123456789012:user/ci-deployer"
 UTC_Z = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"
 
 FINDING_SCHEMA: dict[str, Any] = {
@@ -74,33 +73,6 @@ REPORT_SCHEMA: dict[str, Any] = {
         },
     },
 }
-
-
-def detection(rule_id: str = "aws.bedrock.invoke_probe", subject: str = USER, **changes: Any) -> Finding:
-    """A detection finding as the aggregator builds it."""
-    values: dict[str, Any] = {
-        "id": finding_id(FindingKind.DETECTION, rule_id, subject),
-        "kind": FindingKind.DETECTION,
-        "rule_id": rule_id,
-        "title": "Bedrock invocation probe",
-        "subject": subject,
-        "severity": Severity.HIGH,
-        "first_seen": T0,
-        "last_seen": T0 + timedelta(minutes=7),
-        "count": 3,
-        "event_ids": ("4e1c7d0a-1f7b-4c1e-9d0f-0a9b8c7d6e5f", "9f2d", "a03b"),
-        "evidence": {
-            "regions": ["us-east-1", "us-west-2"],
-            "source_ips": ["194.48.248.108"],
-            "asns": ["AS9009 M247 Europe SRL"],
-            "user_agents": ["python-requests/2.31.0"],
-            "output": "Bedrock probe by ci-deployer: InvokeModel failed with ValidationException",
-            "source": "aws_cloudtrail",
-        },
-        "mitre": ("T1580", "T1496.004"),
-    }
-    values.update(changes)
-    return Finding(**values)
 
 
 def read_stats() -> ReadStats:

@@ -11,16 +11,16 @@ import jsonschema
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.unit.outputs.findings import T0, USER
+from tests.unit.outputs.findings import detection as shared_detection
 
 from jackwatch import __version__
-from jackwatch.model import Finding, FindingKind, Severity, finding_id
+from jackwatch.model import Finding, Severity
 from jackwatch.outputs import OutputFormat, render
 from jackwatch.outputs.ocsf import finding_to_ocsf
 
-T0 = datetime(2024, 11, 3, 14, 2, 11, tzinfo=UTC)
 T0_MS = 1730642531000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-USER = "arn:aws:iam::123456789012:user/ci-deployer"
 
 _TIMESTAMP = {"type": "integer", "minimum": 0}
 _STRING = {"type": "string", "minLength": 1}
@@ -122,29 +122,16 @@ DETECTION_FINDING_ATTRIBUTES = frozenset(
 
 
 def detection(**changes: Any) -> Finding:
+    """The shared probe finding, last seen at a millisecond time, with an IPv6 source too."""
+    base = shared_detection()
+    evidence = {**base.evidence, "source_ips": ["194.48.248.108", "2a02:6ea0:c000::17"]}
     values: dict[str, Any] = {
-        "id": finding_id(FindingKind.DETECTION, "aws.bedrock.invoke_probe", USER),
-        "kind": FindingKind.DETECTION,
-        "rule_id": "aws.bedrock.invoke_probe",
-        "title": "Bedrock invocation probe",
-        "subject": USER,
-        "severity": Severity.HIGH,
-        "first_seen": T0,
         "last_seen": T0 + timedelta(minutes=7, milliseconds=250),
-        "count": 3,
         "event_ids": ("4e1c7d0a", "9f2d", "a03b"),
-        "evidence": {
-            "regions": ["us-east-1", "us-west-2"],
-            "source_ips": ["194.48.248.108", "2a02:6ea0:c000::17"],
-            "asns": ["AS9009 M247 Europe SRL"],
-            "user_agents": ["python-requests/2.31.0"],
-            "output": "Bedrock probe by ci-deployer: InvokeModel failed with ValidationException",
-            "source": "aws_cloudtrail",
-        },
-        "mitre": ("T1580", "T1496.004"),
+        "evidence": evidence,
     }
     values.update(changes)
-    return Finding(**values)
+    return shared_detection(**values)
 
 
 def test_record_has_every_required_attribute_with_its_type() -> None:

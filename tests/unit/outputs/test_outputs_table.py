@@ -5,45 +5,19 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
+from tests.unit.outputs.findings import T0, USER, detection
 
 from jackwatch.errors import Location
-from jackwatch.model import Finding, FindingKind, Severity, finding_id
+from jackwatch.model import Finding, Severity
 from jackwatch.outputs import OutputFormat, render
 from jackwatch.outputs.table import render_table
 from jackwatch.sources.stats import MAX_PROBLEMS, ReadStats
 
-T0 = datetime(2024, 11, 3, 14, 2, 11, tzinfo=UTC)
 ROLE = "arn:aws:iam::123456789012:role/LLMGateway"
-USER = "arn:aws:iam::123456789012:user/ci-deployer"
 LONG_RULE = "aws.bedrock.long_term_key_suspicious_client"
 ESC = "\x1b["
-
-
-def detection(rule_id: str = "aws.bedrock.invoke_probe", subject: str = USER, **changes: Any) -> Finding:
-    values: dict[str, Any] = {
-        "id": finding_id(FindingKind.DETECTION, rule_id, subject),
-        "kind": FindingKind.DETECTION,
-        "rule_id": rule_id,
-        "title": "Bedrock invocation probe",
-        "subject": subject,
-        "severity": Severity.HIGH,
-        "first_seen": T0,
-        "last_seen": T0 + timedelta(minutes=7),
-        "count": 3,
-        "event_ids": ("4e1c", "9f2d", "a03b"),
-        "evidence": {
-            "regions": ["us-east-1"],
-            "source_ips": ["194.48.248.108"],
-            "asns": ["AS9009 M247 Europe SRL"],
-            "source": "aws_cloudtrail",
-        },
-        "mitre": ("T1496.004",),
-    }
-    values.update(changes)
-    return Finding(**values)
 
 
 def run_stats() -> dict[str, object]:

@@ -20,30 +20,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools"))
 
 import cloudtrail_synth as ct
+from tests.content.test_builtin_rules import REQUIRED_IDS
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "examples" / "openai-app"
 INVOKES = {"InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream"}
-RULE_IDS = {
-    "aws.bedrock.invoke_probe",
-    "aws.bedrock.console_api_programmatic",
-    "aws.bedrock.model_access_enabled",
-    "aws.bedrock.model_access_denied",
-    "aws.bedrock.logging_recon",
-    "aws.bedrock.logging_heartbeat",
-    "aws.bedrock.logging_tampered",
-    "aws.bedrock.guardrail_tampered",
-    "aws.bedrock.throughput_tampered",
-    "aws.bedrock.recon_then_invoke",
-    "aws.bedrock.action_diversity",
-    "aws.bedrock.invocation_volume",
-    "aws.bedrock.region_fanout",
-    "aws.bedrock.list_models_denied",
-    "aws.bedrock.long_term_key_suspicious_client",
-    "aws.bedrock.api_key_misuse",
-    "aws.bedrock.new_source",
-    "aws.iam.key_recon",
-}
+RULE_IDS = set(REQUIRED_IDS)
 
 
 @cache
