@@ -15,7 +15,7 @@ from datetime import timedelta
 from jackwatch.model import Event
 
 DEFAULT_LATENESS = timedelta(minutes=5)
-DEFAULT_CAPACITY = 5_000
+DEFAULT_CAPACITY = 2000
 
 
 def time_ordered(
@@ -28,9 +28,13 @@ def time_ordered(
     newest = float("-inf")
     for sequence, event in enumerate(events):
         moment = event.time.timestamp()
-        newest = max(newest, moment)
-        heapq.heappush(held, (moment, sequence, event))
-        while held and (held[0][0] <= newest - wait or len(held) > capacity):
+        if moment > newest:
+            newest = moment
+        if len(held) < capacity:
+            heapq.heappush(held, (moment, sequence, event))
+        else:  # full: the oldest of the held events and this one leaves, in one heap operation
+            yield heapq.heappushpop(held, (moment, sequence, event))[2]
+        while held and held[0][0] <= newest - wait:
             yield heapq.heappop(held)[2]
     while held:
         yield heapq.heappop(held)[2]
