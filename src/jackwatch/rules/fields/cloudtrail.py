@@ -78,6 +78,15 @@ def _string(*path: str) -> Extractor:
     if len(path) == 1:
         key = path[0]
         return lambda event, _arg: _text(event.raw.get(key))
+    if len(path) == 2:  # most fields (``userIdentity.arn``…): no loop on the hot path
+        outer, inner = path
+
+        def nested(event: Event, _arg: str | None) -> str | None:
+            parent = event.raw.get(outer)
+            value = parent.get(inner) if type(parent) is dict else _at(parent, inner)
+            return value if type(value) is str else None
+
+        return nested
     return lambda event, _arg: _text(_at(event.raw, *path))
 
 
@@ -352,7 +361,10 @@ def _success(event: Event, _arg: str | None) -> bool:
 
 
 def _bearer_token(event: Event, _arg: str | None) -> bool:
-    value = _at(event.raw, "additionalEventData", "callWithBearerToken")
+    extra = event.raw.get("additionalEventData")
+    if extra is None:
+        return False
+    value = _at(extra, "callWithBearerToken")
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
