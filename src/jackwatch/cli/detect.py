@@ -51,7 +51,11 @@ def detect(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> int:
-    """Detect LLMjacking and other abuse in CloudTrail; print findings and what was read or skipped."""
+    """Detect LLMjacking and other abuse in CloudTrail; print findings and what was read or skipped.
+
+    Exit codes: 0 done; 1 a finding reached --fail-on; 2 bad usage, unreadable input, or a store error (bad
+    records inside readable input are counted in the statistics, not failed on).
+    """
     now = datetime.now(UTC)
     threshold = parse_severity(fail_on)
     window = (parse_moment(since, now), parse_moment(until, now))
