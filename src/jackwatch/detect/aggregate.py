@@ -13,6 +13,8 @@ MAX_EVIDENCE_VALUES = 50
 
 EvidenceOf = Callable[[Event], Mapping[str, str]]
 PrincipalOf = Callable[[Event], str]
+Output = str | Callable[[], str]
+"""A match's output line, or how to render it: only the latest one of a finding is ever rendered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +35,12 @@ class _Accumulator:
     key: str
     first_seen: datetime
     last_seen: datetime
-    output: str
+    output: Output
     event_ids: dict[str, None] = field(default_factory=dict)
     evidence: dict[str, set[str]] = field(default_factory=dict)
     unlisted: int = 0
 
-    def add(self, events: Iterable[Event], output: str, evidence_of: EvidenceOf, count: int) -> None:
+    def add(self, events: Iterable[Event], output: Output, evidence_of: EvidenceOf, count: int) -> None:
         new = 0
         for event in events:
             if event.id in self.event_ids:
@@ -58,7 +60,7 @@ class _Accumulator:
 
     def finding(self) -> Finding:
         evidence: dict[str, object] = {name: sorted(values) for name, values in sorted(self.evidence.items())}
-        evidence["output"] = self.output
+        evidence["output"] = self.output if isinstance(self.output, str) else self.output()
         evidence["source"] = self.rule.source
         return Finding(
             id=finding_id(FindingKind.DETECTION, self.rule.id, self.subject, self.key),
@@ -86,7 +88,7 @@ class FindingAggregator:
         self._by_id: dict[tuple[str, str, str], _Accumulator] = {}
 
     def add(
-        self, rule: RuleFacts, events: tuple[Event, ...], key: tuple[str, ...], output: str, count: int = 0
+        self, rule: RuleFacts, events: tuple[Event, ...], key: tuple[str, ...], output: Output, count: int = 0
     ) -> None:
         """Record one match: ``events`` made it (trigger last), ``key`` holds its stateful ``by`` values.
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,7 +133,9 @@ def detect_events(detector: Detector, events: Iterable[Event], read: ReadStats) 
                 rule_id = match.rule.id
                 matches[rule_id] += 1
                 rule = facts.get(rule_id) or facts.setdefault(rule_id, _facts(match.rule))
-                aggregator.add(rule, match.events, match.key, match.output, match.count)
+                aggregator.add(
+                    rule, match.events, match.key, partial(match.rule.render_output, match.events[-1]), match.count
+                )
     result = DetectionResult(list(aggregator.results()), read, matches)
     result.seconds = time.perf_counter() - started
     return result

@@ -206,8 +206,7 @@ _Runner = tuple[Predicate, Feed]
 
 
 def _plain_feed(rule: CompiledRule) -> Feed:
-    render = rule.render_output
-    return lambda event: (Match(rule, (event,), (), render(event)),)
+    return lambda event: (Match(rule, (event,), ()),)
 
 
 class Engine:

@@ -299,11 +299,16 @@ class Match:
     ``events`` make the match, the triggering event last (capped at :data:`MAX_MATCH_EVENTS`);
     ``count`` is how many new events this match accounts for (more than ``len(events)`` when capped,
     and it never counts an event twice across a run); ``key`` holds the stateful ``by`` values (empty
-    for plain rules); ``output`` is the rule's output rendered from the triggering event.
+    for plain rules). :attr:`output` renders the rule's output from the triggering event, only when
+    asked for: most matches of a busy finding are never shown.
     """
 
     rule: CompiledRule
     events: tuple[Event, ...]
     key: tuple[str, ...]
-    output: str
     count: int = 1
+
+    @property
+    def output(self) -> str:
+        """The rule's output, rendered from the triggering (last) event."""
+        return self.rule.render_output(self.events[-1])

@@ -393,14 +393,13 @@ class _ThresholdState(_SlidingState):
         if len(entries) < self.required:
             window.over = False
             return ()
-        output = self.rule.render_output(event)
         if window.over:
             window.reported = self.seq
-            return (Match(self.rule, (event,), key, output, 1),)
+            return (Match(self.rule, (event,), key, 1),)
         window.over, reported, window.reported = True, window.reported, self.seq
         fresh = sum(1 for _, seq in entries if seq > reported)
         recent = sorted(item for item in window.recent if item[0] >= cutoff)
-        return (Match(self.rule, _trigger_last(recent, event), key, output, fresh),)
+        return (Match(self.rule, _trigger_last(recent, event), key, fresh),)
 
     def _sweep(self) -> None:
         cutoff = self.clock.latest - self.window
@@ -443,13 +442,12 @@ class _DistinctState(_SlidingState):
         if len(latest) < self.required:
             values.over = False
             return ()
-        output = self.rule.render_output(event)
         if values.over:
-            return (Match(self.rule, (event,), key, output, 1),)
+            return (Match(self.rule, (event,), key, 1),)
         values.over = True
         # the evidence of a distinct count is one event per value: the latest one of each
         representatives = sorted(latest.values())
-        return (Match(self.rule, _trigger_last(representatives, event), key, output, len(representatives)),)
+        return (Match(self.rule, _trigger_last(representatives, event), key, len(representatives)),)
 
     def _sweep(self) -> None:
         cutoff = self.clock.latest - self.window
@@ -500,9 +498,10 @@ class _SequenceState:
             if chain is not None:
                 for step, used in zip(pending, chain, strict=True):
                     step.remove(used)
-                last = event if chain[-1] is entry else chain[-1][2]
-                events = tuple(item for _, _, item in chain)[-MAX_MATCH_EVENTS:]
-                return (Match(self.rule, events, key, self.rule.render_output(last), len(chain)),)
+                # the output shows the last step: the full event when it is this one, not its kept copy
+                steps = [item for _, _, item in chain[:-1]]
+                steps.append(event if chain[-1] is entry else chain[-1][2])
+                return (Match(self.rule, tuple(steps[-MAX_MATCH_EVENTS:]), key, len(chain)),)
         return ()
 
     def _chain(
@@ -571,7 +570,7 @@ class _NewValueState:
         seen.add(value)
         if seconds < start + self.learning:
             return ()
-        return (Match(self.rule, (event,), key, self.rule.render_output(event), 1),)
+        return (Match(self.rule, (event,), key, 1),)
 
 
 @dataclass(slots=True)
@@ -612,13 +611,12 @@ class _PeriodicState:
         if not self._regular(beats.entries):
             beats.over = False
             return ()
-        output = self.rule.render_output(event)
         if beats.over:
             beats.reported = self.seq
-            return (Match(self.rule, (event,), key, output, 1),)
+            return (Match(self.rule, (event,), key, 1),)
         fresh = sum(1 for _, seq, _ in beats.entries if seq > beats.reported)
         beats.over, beats.reported = True, self.seq
-        return (Match(self.rule, _trigger_last(beats.entries, event), key, output, fresh),)
+        return (Match(self.rule, _trigger_last(beats.entries, event), key, fresh),)
 
     def _regular(self, entries: list[tuple[float, int, Event]]) -> bool:
         if len(entries) < self.spec.min_count or entries[-1][0] - entries[0][0] > self.window:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -271,3 +271,21 @@ def test_a_capped_match_counts_the_events_it_does_not_list() -> None:
     ((finding, listed),) = list(agg.results())
     assert finding.count == 501
     assert len(listed) == MAX_EVENT_IDS + 1
+
+
+def test_only_the_latest_output_of_a_finding_is_rendered() -> None:
+    agg = aggregator()
+    rendered: list[str] = []
+
+    def render(text: str) -> Callable[[], str]:
+        def output() -> str:
+            rendered.append(text)
+            return text
+
+        return output
+
+    for minutes in (1, 5, 3):
+        agg.add(PROBE, (event(f"e{minutes}", minutes),), (), render(f"probe at {minutes}"))
+    assert rendered == []  # nothing is rendered while matches come in
+    assert only(agg).evidence["output"] == "probe at 5"
+    assert rendered == ["probe at 5"]
