@@ -57,7 +57,7 @@ class Detector:
 
 @dataclass(slots=True)
 class DetectionResult:
-    """Findings of one run (with every supporting event id) and its statistics."""
+    """Findings of one run (each with the ids of the events its matches listed) and its statistics."""
 
     findings: list[tuple[Finding, tuple[str, ...]]]
     read: ReadStats
