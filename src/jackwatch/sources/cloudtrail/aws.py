@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 DEFAULT_REGION = "us-east-1"
 
 AwsError = ClientError | BotoCoreError
+CREDENTIAL_ERRORS = (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError)
+CONNECTION_ERRORS = (EndpointConnectionError, ConnectTimeoutError)
+FATAL_ERRORS = CREDENTIAL_ERRORS + CONNECTION_ERRORS
+"""Errors that no other region, object or message will escape: stop reading instead of counting them."""
 
 DENIED_CODES = frozenset(
     {
@@ -60,12 +64,12 @@ def error_code(exc: AwsError) -> str:
 
 def describe(exc: AwsError) -> str:
     """A one-line explanation of an AWS error, never showing credentials."""
-    if isinstance(exc, NoCredentialsError | PartialCredentialsError | CredentialRetrievalError):
+    if isinstance(exc, CREDENTIAL_ERRORS):
         return (
             "no usable AWS credentials (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
             f"or run where a role is attached): {exc}"
         )
-    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
+    if isinstance(exc, CONNECTION_ERRORS):
         return f"cannot reach the AWS endpoint: {exc}"
     if isinstance(exc, ClientError):
         code = error_code(exc)

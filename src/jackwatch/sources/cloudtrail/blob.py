@@ -97,30 +97,32 @@ def _expand(value: Any, line: int | None, convert: Converter) -> Iterator[Event]
             yield event
 
 
+def _document(data: bytes, convert: Converter) -> Generator[Event, None, orjson.JSONDecodeError | None]:
+    """The events of ``data`` read as one JSON document; or, when it is not one, the error (and no event)."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        return exc
+    yield from _expand(value, None, convert)
+    return None
+
+
 def _whole(data: bytes, broken: StreamBroken | None, convert: Converter) -> EventStream:
     """The fast path: content held in memory (complete, or up to where it broke off)."""
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     error: orjson.JSONDecodeError | None = None
     if broken is None:
-        try:
-            value = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            error = exc
-        else:
-            yield from _expand(value, None, convert)
+        error = yield from _document(data, convert)
+        if error is None:
             return Outcome.COMPLETE
         if not data or data.isspace():
             convert.problem("empty_file", "the input is empty", records=0)
             return Outcome.COMPLETE
         if "UTF-8" in error.msg and not _looks_like_lines(data):
             data = _repair_utf8(data, convert, truncated=False)
-            try:
-                value = orjson.loads(data)
-            except orjson.JSONDecodeError as exc:
-                error = exc
-            else:
-                yield from _expand(value, None, convert)
+            error = yield from _document(data, convert)
+            if error is None:
                 return Outcome.COMPLETE
     end_line: int | None = None
     if _looks_like_lines(data):

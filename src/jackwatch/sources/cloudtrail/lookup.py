@@ -11,19 +11,11 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    CredentialRetrievalError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    PartialCredentialsError,
-)
+from botocore.exceptions import BotoCoreError, ClientError
 
 from jackwatch.errors import Location, SourceError
 from jackwatch.model import Event
-from jackwatch.sources.cloudtrail.aws import DENIED_CODES, AwsAccess, aws_errors, describe, error_code
+from jackwatch.sources.cloudtrail.aws import DENIED_CODES, FATAL_ERRORS, AwsAccess, aws_errors, describe, error_code
 from jackwatch.sources.cloudtrail.context import ReadContext
 from jackwatch.sources.cloudtrail.records import Converter
 
@@ -34,13 +26,6 @@ PAGE_SIZE = 50
 """The most events LookupEvents returns per page."""
 
 _ENABLED = frozenset({"opt-in-not-required", "opted-in"})
-_FATAL = (
-    NoCredentialsError,
-    PartialCredentialsError,
-    CredentialRetrievalError,
-    EndpointConnectionError,
-    ConnectTimeoutError,
-)
 
 
 def enabled_regions(access: AwsAccess) -> list[str]:
@@ -97,7 +82,7 @@ def _read_region(region: str, access: AwsAccess, context: ReadContext) -> Iterat
                 event = _event(item, convert)
                 if event is not None:
                     yield event
-    except _FATAL as exc:
+    except FATAL_ERRORS as exc:
         raise SourceError(f"cannot look up CloudTrail events in {region}: {describe(exc)}") from exc
     except (ClientError, BotoCoreError) as exc:
         stats.files_failed += 1
