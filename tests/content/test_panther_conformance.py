@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.datasets import DATASETS, needs
 
 from jackwatch.detect.service import Detector, RuleSelection, build_detector
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.rules.engine import Engine
 from jackwatch.sources.cloudtrail import RecordError, to_event
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "panther-analysis-tests"
+CORPUS = DATASETS / "panther-analysis-tests"
 CLOUDTRAIL = CORPUS / "aws_cloudtrail.jsonl"
 
 EQUIVALENT_RULES = {
@@ -36,7 +36,7 @@ def _cases() -> list[dict[str, Any]]:
 
 
 CASES = _cases()
-pytestmark = pytest.mark.skipif(not CASES, reason=f"the Panther corpus is not at {CORPUS}")
+pytestmark = needs(CLOUDTRAIL)
 
 
 @lru_cache(maxsize=1)

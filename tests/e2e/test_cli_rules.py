@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.e2e.runner import REPO, run_cli, run_jackwatch
+from tests.datasets import DATASETS, needs
+from tests.e2e.runner import run_cli, run_jackwatch
 
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.rules.loader import builtin_rule_files, load_rules
 from jackwatch.rules.sources import default_registry
 from jackwatch.rules.spec import RuleSpec
 
-FALCO_RULES = REPO.parent / "shared" / "datasets" / "falco-rules"
+FALCO_RULES = DATASETS / "falco-rules"
 FALCO_FILES = [
     "rules/falco_rules.yaml",
     "rules/falco-incubating_rules.yaml",
@@ -117,11 +118,10 @@ def table_rows(text: str) -> list[list[str]]:
     return rows
 
 
+@needs(FALCO_RULES)
 @pytest.mark.parametrize("relative", FALCO_FILES)
 def test_falco_rule_files_validate_unchanged(relative: str) -> None:
     path = FALCO_RULES / relative
-    if not path.is_file():
-        pytest.skip(f"the Falco rule files are not at {FALCO_RULES}")
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
     sources = [item.get("source", "syscall") for item in items if isinstance(item, dict) and "rule" in item]
     unsupported = sorted(set(sources) - READ_SOURCES)
@@ -199,10 +199,9 @@ def test_list_shows_every_builtin_rule() -> None:
         assert tags == ", ".join(rule.tags) and rule.tags
 
 
+@needs(FALCO_RULES)
 def test_list_marks_rules_of_sources_not_read_yet(tmp_path: Path) -> None:
     path = FALCO_RULES / "plugins/k8saudit/rules/k8s_audit_rules.yaml"
-    if not path.is_file():
-        pytest.skip(f"the Falco rule files are not at {FALCO_RULES}")
     result = run_cli("rules", "list", path)
     assert result.code == 0, result.describe()
     rows = table_rows(result.text)

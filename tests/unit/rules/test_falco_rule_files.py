@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.datasets import DATASETS, needs
 
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.rules.condition import And, MacroRef, Node, Not, Or
@@ -15,14 +16,14 @@ from jackwatch.rules.loader import LoadResult, load_rules
 from jackwatch.rules.sources import SourceRegistry, default_registry
 from jackwatch.sources.cloudtrail.records import to_event
 
-FALCO = Path(__file__).parents[4] / "shared" / "datasets" / "falco-rules"
+FALCO = DATASETS / "falco-rules"
 STABLE = FALCO / "rules" / "falco_rules.yaml"
 INCUBATING = FALCO / "rules" / "falco-incubating_rules.yaml"
 SANDBOX = FALCO / "rules" / "falco-sandbox_rules.yaml"
 CLOUDTRAIL = FALCO / "plugins" / "cloudtrail" / "rules" / "aws_cloudtrail_rules.yaml"
 K8S_AUDIT = FALCO / "plugins" / "k8saudit" / "rules" / "k8s_audit_rules.yaml"
 
-pytestmark = pytest.mark.skipif(not FALCO.is_dir(), reason="the Falco rule files dataset is not on this machine")
+pytestmark = needs(FALCO)
 
 
 @cache

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from tests.datasets import DATASETS, needs
 
 from jackwatch.model import Event
 from jackwatch.rules.condition import (
@@ -25,14 +25,14 @@ from jackwatch.rules.condition import (
 )
 from jackwatch.rules.fields import ArgMode, Field, SourceFields
 
-FALCO = Path(__file__).resolve().parents[4] / ".." / "shared" / "datasets" / "falco-rules"
+FALCO = DATASETS / "falco-rules"
 SYSCALL_FILES = ("rules/falco_rules.yaml", "rules/falco-incubating_rules.yaml", "rules/falco-sandbox_rules.yaml")
 PLUGIN_FILES = (
     "plugins/cloudtrail/rules/aws_cloudtrail_rules.yaml",
     "plugins/k8saudit/rules/k8s_audit_rules.yaml",
 )
 
-pytestmark = pytest.mark.skipif(not FALCO.is_dir(), reason=f"Falco rule files not found at {FALCO.resolve()}")
+pytestmark = needs(FALCO)
 
 
 @dataclass

@@ -6,10 +6,10 @@ import copy
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.datasets import DATASETS, needs
 
 from jackwatch.model import Event
 from jackwatch.normalize import AsnDb
@@ -24,7 +24,7 @@ BOTO3_PROBE_UA = (
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
 )
-PANTHER = Path("/work/shared/datasets/panther-analysis-tests/aws_cloudtrail.jsonl")
+PANTHER = DATASETS / "panther-analysis-tests" / "aws_cloudtrail.jsonl"
 
 
 def _user(name: str, key: str) -> dict[str, Any]:
@@ -722,7 +722,7 @@ def test_malformed_records_never_raise(fields: SourceFields, raw: dict[str, Any]
     assert all(isinstance(value, str) for value in fields.evidence(ev).values())
 
 
-@pytest.mark.skipif(not PANTHER.exists(), reason="Panther test corpus not available")
+@needs(PANTHER)
 def test_every_field_on_the_panther_corpus(fields: SourceFields) -> None:
     records = [json.loads(line)["log"] for line in PANTHER.read_text().splitlines()]
     assert len(records) > 500
