@@ -17,7 +17,8 @@ from tests.datasets import DATASETS, needs
 from jackwatch.detect.service import Detector, RuleSelection, build_detector
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.rules.engine import Engine
-from jackwatch.sources.cloudtrail import RecordError, to_event
+from jackwatch.sources.cloudtrail import to_event
+from jackwatch.sources.reading.records import RecordError
 
 CORPUS = DATASETS / "panther-analysis-tests"
 CLOUDTRAIL = CORPUS / "aws_cloudtrail.jsonl"

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from jackwatch.errors import ConfigError, SourceError
 from jackwatch.model import Event
-from jackwatch.sources.cloudtrail.context import ReadContext, ReadOptions, TimeWindow
-from jackwatch.sources.cloudtrail.files import read_path, read_stdin
-from jackwatch.sources.cloudtrail.records import SOURCE, RecordError, to_event
+from jackwatch.sources.cloudtrail.records import FORMAT, SOURCE, to_event
 from jackwatch.sources.cloudtrail.spec import LookupSpec, PathSpec, S3Spec, Spec, SqsSpec, StdinSpec, parse_spec
+from jackwatch.sources.reading.context import ReadContext, ReadOptions, TimeWindow, no_progress
+from jackwatch.sources.reading.files import read_path, read_stdin
 from jackwatch.sources.stats import ReadStats
 
 if TYPE_CHECKING:  # boto3 costs ~20 MB and a second of start-up: loaded only for AWS inputs
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # boto3 costs ~20 MB and a second of start-up: loaded only fo
 
     from jackwatch.sources.cloudtrail.aws import AwsAccess
 
-__all__ = ["SOURCE", "ReadOptions", "RecordError", "read_cloudtrail", "to_event"]
+__all__ = ["SOURCE", "ReadOptions", "read_cloudtrail", "to_event"]
 
 
 def read_cloudtrail(
@@ -66,7 +66,7 @@ def read_cloudtrail(
     if window.since is not None and window.until is not None and window.since >= window.until:
         raise ConfigError(f"since ({window.since.isoformat()}) must be before until ({window.until.isoformat()})")
     opts = options or ReadOptions()
-    context = ReadContext(stats, window, opts) if progress is None else ReadContext(stats, window, opts, progress)
+    context = ReadContext(stats, FORMAT, window, opts, progress or no_progress)
     access = None
     if any(isinstance(spec, S3Spec | SqsSpec | LookupSpec) for spec in parsed):
         import boto3

@@ -16,8 +16,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from jackwatch.errors import Location, SourceError
 from jackwatch.model import Event
 from jackwatch.sources.cloudtrail.aws import DENIED_CODES, FATAL_ERRORS, AwsAccess, aws_errors, describe, error_code
-from jackwatch.sources.cloudtrail.context import ReadContext
-from jackwatch.sources.cloudtrail.records import Converter
+from jackwatch.sources.reading.context import ReadContext
+from jackwatch.sources.reading.records import Converter
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudtrail.type_defs import EventTypeDef

@@ -1,4 +1,4 @@
-"""CloudTrail from S3: ``s3://bucket/prefix``, listed page by page, each object streamed.
+"""Logs from S3: ``s3://bucket/prefix``, listed page by page, each object streamed.
 
 With a time window, a prefix in (or directly above) the ``AWSLogs`` layout is walked folder by folder
 (accounts, regions, years, months, days) and only the day folders that may hold events of the window
@@ -17,11 +17,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from jackwatch.errors import Location
 from jackwatch.model import Event
 from jackwatch.sources.cloudtrail.aws import AwsAccess, aws_errors, describe, error_code
-from jackwatch.sources.cloudtrail.blob import EventStream, Outcome, read_events
-from jackwatch.sources.cloudtrail.chunks import CHUNK_SIZE, StreamBroken
-from jackwatch.sources.cloudtrail.context import ReadContext, TimeWindow
-from jackwatch.sources.cloudtrail.layout import Tally, Verdict, delivery_order, file_verdict, folder, folder_verdict
-from jackwatch.sources.cloudtrail.records import Converter
+from jackwatch.sources.reading.blob import EventStream, Outcome, read_events
+from jackwatch.sources.reading.chunks import CHUNK_SIZE, StreamBroken
+from jackwatch.sources.reading.context import ReadContext
+from jackwatch.sources.reading.layout import Tally, Verdict, folder
+from jackwatch.sources.reading.records import Converter
 
 if TYPE_CHECKING:
     from botocore.response import StreamingBody
@@ -32,29 +32,27 @@ _SEARCH_DEPTH = 2
 
 
 def read_s3(bucket: str, prefix: str, access: AwsAccess, context: ReadContext) -> Iterator[Event]:
-    """Events of every CloudTrail object under ``s3://bucket/prefix``; listing errors raise SourceError.
+    """Events of every log object of the context's format under ``s3://bucket/prefix``; listing errors raise
+    SourceError.
 
     The keys are listed first and read in delivery order across regions and accounts (a key costs about
     100 bytes of memory: narrow a large bucket with ``since``/``until``).
     """
     client = access.s3()
-    tally = Tally(f"s3://{bucket}/{prefix}")
-    page_size = context.options.s3_page_size
+    tally = Tally(f"s3://{bucket}/{prefix}", context.format.label)
     with aws_errors(f"cannot list s3://{bucket}/{prefix}"):
-        keys = delivery_order(list_keys(client, bucket, prefix, context.window, page_size, tally))
+        keys = context.format.order(list_keys(client, bucket, prefix, context, tally))
     for key in keys:
         yield from read_object(client, bucket, key, context)
     tally.report(context.stats)
 
 
-def list_keys(
-    client: S3Client, bucket: str, prefix: str, window: TimeWindow, page_size: int, tally: Tally
-) -> Iterator[str]:
+def list_keys(client: S3Client, bucket: str, prefix: str, context: ReadContext, tally: Tally) -> Iterator[str]:
     """The keys to read under ``prefix``, pruned by the window where the layout allows it."""
-    if window.bounded:
-        yield from _walk(client, bucket, prefix, window, page_size, tally, 0)
+    if context.window.bounded:
+        yield from _walk(client, bucket, prefix, context, tally, 0)
     else:
-        yield from _kept(_list_all(client, bucket, prefix, page_size), window, tally)
+        yield from _kept(_list_all(client, bucket, prefix, context.options.s3_page_size), context, tally)
 
 
 def _list_all(client: S3Client, bucket: str, prefix: str, page_size: int) -> Iterator[str]:
@@ -80,36 +78,35 @@ def _list_level(client: S3Client, bucket: str, prefix: str, page_size: int) -> t
     return keys, folders
 
 
-def _walk(
-    client: S3Client, bucket: str, prefix: str, window: TimeWindow, page_size: int, tally: Tally, depth: int
-) -> Iterator[str]:
+def _walk(client: S3Client, bucket: str, prefix: str, context: ReadContext, tally: Tally, depth: int) -> Iterator[str]:
     """Keys under ``prefix``, descending the layout and skipping the folders the window rules out."""
+    page_size = context.options.s3_page_size
     place = folder(prefix) if prefix == "" or prefix.endswith("/") else None
     if place is not None and place.is_day:
-        yield from _kept(_list_all(client, bucket, prefix, page_size), window, tally)
+        yield from _kept(_list_all(client, bucket, prefix, page_size), context, tally)
         return
     keys, subfolders = _list_level(client, bucket, prefix, page_size)
-    yield from _kept(keys, window, tally)
+    yield from _kept(keys, context, tally)
     for sub in subfolders:
         sub_place = folder(sub)
         if sub_place is not None:
-            verdict = folder_verdict(sub_place, window)
+            verdict = context.format.layout.folder_verdict(sub_place, context.window)
             if verdict is Verdict.READ:
-                yield from _walk(client, bucket, sub, window, page_size, tally, 0)
+                yield from _walk(client, bucket, sub, context, tally, 0)
             else:
                 tally.note(verdict, sub)
         elif place is None and depth < _SEARCH_DEPTH:
-            yield from _walk(client, bucket, sub, window, page_size, tally, depth + 1)
+            yield from _walk(client, bucket, sub, context, tally, depth + 1)
         else:
-            yield from _kept(_list_all(client, bucket, sub, page_size), window, tally)
+            yield from _kept(_list_all(client, bucket, sub, page_size), context, tally)
 
 
-def _kept(keys: Iterable[str], window: TimeWindow, tally: Tally) -> Iterator[str]:
+def _kept(keys: Iterable[str], context: ReadContext, tally: Tally) -> Iterator[str]:
     """The keys a walk reads (folder markers, digests, other services, non-logs and dates outside are not)."""
     for key in keys:
         if key.endswith("/"):
             continue
-        verdict = file_verdict(key, window)
+        verdict = context.format.layout.file_verdict(key, context.window)
         tally.note(verdict, key)
         if verdict is Verdict.READ:
             yield key

@@ -19,11 +19,11 @@ import orjson
 from jackwatch.errors import Location
 from jackwatch.model import Event
 from jackwatch.sources.cloudtrail.aws import AwsAccess, aws_errors
-from jackwatch.sources.cloudtrail.blob import Outcome
-from jackwatch.sources.cloudtrail.context import ReadContext
-from jackwatch.sources.cloudtrail.layout import Verdict, file_verdict
-from jackwatch.sources.cloudtrail.records import Converter
 from jackwatch.sources.cloudtrail.s3 import read_object
+from jackwatch.sources.reading.blob import Outcome
+from jackwatch.sources.reading.context import ReadContext
+from jackwatch.sources.reading.layout import Verdict
+from jackwatch.sources.reading.records import Converter
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -208,7 +208,7 @@ def _handle(message: MessageTypeDef, queue: str, s3: S3Client, context: ReadCont
             yield event
     complete = True
     for ref in notice.objects:
-        verdict = file_verdict(ref.key, context.window)
+        verdict = context.format.layout.file_verdict(ref.key, context.window)
         if verdict is Verdict.OUT_OF_RANGE:
             complete = False  # not read: left in the queue for a run whose window covers it
             continue

@@ -73,7 +73,7 @@ def test_a_trail_tree_is_read_with_days_outside_the_window_pruned(
     assert stats.events_skipped == 0
     assert [p.reason for p in stats.problems] == ["ignored"]
     message = stats.problems[0].message
-    assert "1 CloudTrail digests" in message
+    assert "1 digest files" in message
     assert "1 of other services" in message
     assert "1 not log files" in message
     assert stats.problems[0].location == Location(str(trail_tree))

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from jackwatch.errors import Location
 from jackwatch.model import Event
 from jackwatch.sources.cloudtrail import ReadOptions, read_cloudtrail
-from jackwatch.sources.cloudtrail.blob import Outcome, read_events
-from jackwatch.sources.cloudtrail.chunks import StreamBroken
-from jackwatch.sources.cloudtrail.context import ReadContext
-from jackwatch.sources.cloudtrail.records import Converter
+from jackwatch.sources.cloudtrail.records import FORMAT
+from jackwatch.sources.reading.blob import Outcome, read_events
+from jackwatch.sources.reading.chunks import StreamBroken
+from jackwatch.sources.reading.context import ReadContext
+from jackwatch.sources.reading.records import Converter
 from jackwatch.sources.stats import ReadStats
 
 from .conftest import DATA, Reader, RecordFactory, make_record
@@ -243,7 +244,7 @@ def test_a_large_object_without_records_fails_when_streaming(tmp_path: Path, rea
     data = orjson.dumps({"Items": ["x" * 100] * 100})
     events, stats = read([write(tmp_path, "a.json", data)], options=SMALL)
     assert events == []
-    assert stats.skipped == {"not_cloudtrail": 1}
+    assert stats.skipped == {"no_records": 1}
     assert stats.files_failed == 1
 
 
@@ -277,7 +278,7 @@ def failing_after(data: bytes, good_chunks: int) -> Iterator[bytes]:
 def test_a_read_that_fails_midway_keeps_the_records_before(record: RecordFactory, threshold: int) -> None:
     stats = ReadStats()
     data = json_lines([record(i) for i in range(40)])
-    reader = read_events(failing_after(data, 5), Converter("s3://b/k", ReadContext(stats)), threshold)
+    reader = read_events(failing_after(data, 5), Converter("s3://b/k", ReadContext(stats, FORMAT)), threshold)
     events = []
     with pytest.raises(StopIteration) as done:
         while True:
@@ -290,7 +291,7 @@ def test_a_read_that_fails_midway_keeps_the_records_before(record: RecordFactory
 
 def test_an_input_that_cannot_be_opened_is_counted() -> None:
     stats = ReadStats()
-    reader = read_events(failing_after(b"", 0), Converter("gone.json", ReadContext(stats)), 1 << 20)
+    reader = read_events(failing_after(b"", 0), Converter("gone.json", ReadContext(stats, FORMAT)), 1 << 20)
     assert list(reader) == []
     assert stats.files_failed == 1
     assert stats.problems[0].location == Location("gone.json")
@@ -339,7 +340,7 @@ def test_any_chunking_gives_the_same_events(
     bounds = sorted({0, len(data), *(cut for cut in cuts if cut < len(data))})
     chunks = [data[start:end] for start, end in itertools.pairwise(bounds)]
     stats = ReadStats()
-    events = list(read_events(iter(chunks), Converter("x", ReadContext(stats)), threshold))
+    events = list(read_events(iter(chunks), Converter("x", ReadContext(stats, FORMAT)), threshold))
     assert ids(events) == [r["eventID"] for r in records]
     assert stats.events_skipped == 0
 
@@ -357,7 +358,7 @@ def test_a_gzip_cut_anywhere_yields_a_prefix_and_one_problem(
     records = [make_record(index) for index in range(count)]
     data = gzip.compress(ENCODERS[shape](records))
     stats = ReadStats()
-    reader = read_events([data[: max(2, int(len(data) * keep))]], Converter("x", ReadContext(stats)), threshold)
+    reader = read_events([data[: max(2, int(len(data) * keep))]], Converter("x", ReadContext(stats, FORMAT)), threshold)
     got = ids(list(reader))
     assert got == [r["eventID"] for r in records[: len(got)]]
     assert [p.reason for p in stats.problems] in (["truncated_gzip"], ["invalid_gzip"])

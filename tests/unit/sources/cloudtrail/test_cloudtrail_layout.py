@@ -8,8 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jackwatch.sources.cloudtrail.context import TimeWindow
-from jackwatch.sources.cloudtrail.layout import Folder, Verdict, delivery_order, file_verdict, folder, folder_verdict
+from jackwatch.sources.cloudtrail.records import LAYOUT
+from jackwatch.sources.reading.context import TimeWindow
+from jackwatch.sources.reading.layout import Folder, Verdict, delivery_order, folder
+
+file_verdict = LAYOUT.file_verdict
+folder_verdict = LAYOUT.folder_verdict
 
 BASE = "logs/AWSLogs/111122223333/CloudTrail/us-east-1/"
 WINDOW = TimeWindow.of(datetime(2024, 3, 1, 6), datetime(2024, 3, 2, 6))

@@ -10,9 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jackwatch.errors import ContentError, Location
-from jackwatch.sources.cloudtrail import SOURCE, RecordError, to_event
-from jackwatch.sources.cloudtrail.context import ReadContext, TimeWindow
-from jackwatch.sources.cloudtrail.records import Converter, content_id
+from jackwatch.sources.cloudtrail import SOURCE, to_event
+from jackwatch.sources.cloudtrail.records import FORMAT
+from jackwatch.sources.reading.context import ReadContext, TimeWindow
+from jackwatch.sources.reading.records import Converter, RecordError, content_id
 from jackwatch.sources.stats import ReadStats
 
 from .conftest import RecordFactory, make_record
@@ -96,7 +97,7 @@ def test_a_long_bad_value_is_shortened_in_the_message(record: RecordFactory) -> 
 def test_converter_counts_reports_and_applies_the_window(record: RecordFactory) -> None:
     stats = ReadStats()
     window = TimeWindow.of(datetime(2024, 5, 1, 12, 0, 1), datetime(2024, 5, 1, 12, 0, 3))
-    convert = Converter("logs/a.jsonl", ReadContext(stats, window))
+    convert = Converter("logs/a.jsonl", ReadContext(stats, FORMAT, window))
     results = [convert(record(i), i + 1) for i in range(4)]
     assert [e.id if e else None for e in results] == [None, record(1)["eventID"], record(2)["eventID"], None]
     assert convert({"eventName": "X"}, 5) is None

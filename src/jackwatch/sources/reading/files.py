@@ -1,4 +1,4 @@
-"""CloudTrail from local files, directory trees and standard input."""
+"""Records from local files, directory trees and standard input."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 
 from jackwatch.errors import Location
 from jackwatch.model import Event
-from jackwatch.sources.cloudtrail.blob import EventStream, read_events
-from jackwatch.sources.cloudtrail.chunks import StreamBroken, stream_chunks
-from jackwatch.sources.cloudtrail.context import ReadContext
-from jackwatch.sources.cloudtrail.layout import Tally, Verdict, delivery_order, file_verdict, folder, folder_verdict
-from jackwatch.sources.cloudtrail.records import Converter
+from jackwatch.sources.reading.blob import EventStream, read_events
+from jackwatch.sources.reading.chunks import StreamBroken, stream_chunks
+from jackwatch.sources.reading.context import ReadContext
+from jackwatch.sources.reading.layout import Tally, Verdict, folder
+from jackwatch.sources.reading.records import Converter
 
 STDIN = "<stdin>"
 
@@ -22,13 +22,14 @@ def read_path(path: Path, context: ReadContext) -> Iterator[Event]:
     """Events of one file (any name, any kind: a FIFO is read too), or of the log files under a directory.
 
     A directory is walked recursively; in the ``AWSLogs`` layout, folders of other services and dated
-    folders outside the time window are not entered. Files that are not logs by name, digests and
-    non-regular files are left out and reported once. The files are read in delivery order across
-    regions and accounts (:func:`~jackwatch.sources.cloudtrail.layout.delivery_order`).
+    folders outside the time window are not entered (the format's layout decides). Files that are not
+    logs by name, digests and non-regular files are left out and reported once. The files are read in
+    the format's order (delivery order across regions and accounts:
+    :func:`~jackwatch.sources.reading.layout.delivery_order`).
     """
     if path.is_dir():
-        tally = Tally(str(path))
-        for file in delivery_order(_walk(str(path), context, tally)):
+        tally = Tally(str(path), context.format.label)
+        for file in context.format.order(_walk(str(path), context, tally)):
             yield from read_file(file, context)
         tally.report(context.stats)
     else:
@@ -62,6 +63,7 @@ def _file_chunks(path: str) -> Iterator[bytes]:
 def _walk(directory: str, context: ReadContext, tally: Tally) -> Iterator[str]:
     """The log files under ``directory``, depth first in name order."""
     stats = context.stats
+    layout = context.format.layout
     try:
         with os.scandir(directory) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
@@ -71,7 +73,7 @@ def _walk(directory: str, context: ReadContext, tally: Tally) -> Iterator[str]:
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             place = folder(entry.path + "/")
-            verdict = Verdict.READ if place is None else folder_verdict(place, context.window)
+            verdict = Verdict.READ if place is None else layout.folder_verdict(place, context.window)
             if verdict is Verdict.READ:
                 yield from _walk(entry.path, context, tally)
             else:
@@ -80,7 +82,7 @@ def _walk(directory: str, context: ReadContext, tally: Tally) -> Iterator[str]:
         if entry.is_symlink() and entry.is_dir():
             stats.skip("ignored", Location(entry.path), "symbolic link to a directory, not followed", records=0)
             continue
-        verdict = file_verdict(entry.path, context.window)
+        verdict = layout.file_verdict(entry.path, context.window)
         tally.note(verdict, entry.name)
         if verdict is not Verdict.READ:
             continue

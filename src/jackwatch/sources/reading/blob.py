@@ -1,7 +1,8 @@
-"""The bytes of one CloudTrail file, object or stream to events.
+"""The bytes of one JSON log file, object or stream to events.
 
-Gzip is detected by its magic bytes. The content may be ``{"Records": [...]}`` as AWS writes it, a JSON
-array of records, one record, or JSON Lines (each line a record or a ``Records`` object). Content up to
+Gzip is detected by its magic bytes. The content may be an object wrapping the records (the format's
+``wrapper``: ``{"Records": [...]}`` as AWS writes CloudTrail), a JSON array of records, one record, or JSON
+Lines (each line a record or a wrapping object). Content up to
 the stream threshold is parsed in one piece with orjson (the fast path); larger content is parsed
 incrementally (ijson, JSON Lines line by line), so memory stays bounded whatever the file size. Content
 that breaks off (truncated gzip, a failing read) keeps the records decoded before the break.
@@ -19,8 +20,8 @@ import ijson  # type: ignore[import-untyped]
 import orjson
 
 from jackwatch.model import Event
-from jackwatch.sources.cloudtrail.chunks import StreamBroken, gunzipped
-from jackwatch.sources.cloudtrail.records import Converter
+from jackwatch.sources.reading.chunks import StreamBroken, gunzipped
+from jackwatch.sources.reading.records import Converter
 
 _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
@@ -58,7 +59,7 @@ def read_events(chunks: Iterable[bytes], convert: Converter, stream_threshold: i
     except StreamBroken as exc:
         broken = exc
     if size > stream_threshold:
-        kind = _stream_kind(b"".join(head))
+        kind = _stream_kind(b"".join(head), convert)
         outcome = yield from _stream(kind, _drain(head, stream), convert, stream_threshold)
     else:
         data = b"".join(head)
@@ -81,11 +82,12 @@ def _drain(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def _expand(value: Any, line: int | None, convert: Converter) -> Iterator[Event]:
-    """The events of one parsed JSON value: a ``Records`` object, an array of records, or one record."""
-    if isinstance(value, dict) and "Records" in value:
-        records = value["Records"]
+    """The events of one parsed JSON value: a wrapping object, an array of records, or one record."""
+    wrapper = convert.wrapper
+    if wrapper is not None and isinstance(value, dict) and wrapper in value:
+        records = value[wrapper]
         if not isinstance(records, list):
-            convert.problem("invalid_records", "Records is not an array", line)
+            convert.problem("invalid_records", f"{wrapper} is not an array", line)
             return
     elif isinstance(value, list):
         records = value
@@ -217,9 +219,9 @@ def _lines(data: bytes, convert: Converter, *, complete: bool) -> Generator[Even
 
 
 def _salvage(data: bytes, convert: Converter) -> Iterator[Event]:
-    """The complete records at the start of a ``Records`` object or array that breaks off."""
+    """The complete records at the start of a wrapping object or array that breaks off."""
     start = data.lstrip(_WHITESPACE)[:1]
-    prefix = {b"{": "Records.item", b"[": "item"}.get(start)
+    prefix = {b"{": _wrapped_items(convert), b"[": "item"}.get(start)
     if prefix is None:
         return
     sink = ijson.sendable_list()
@@ -233,15 +235,20 @@ def _salvage(data: bytes, convert: Converter) -> Iterator[Event]:
             yield event
 
 
-def _stream_kind(head: bytes) -> str | None:
-    """How to stream content that starts with ``head``: ``item`` (array), ``Records.item``, ``lines``."""
+def _wrapped_items(convert: Converter) -> str | None:
+    """The ijson prefix of the records inside a wrapping object (``Records.item``), if the format has one."""
+    return None if convert.wrapper is None else f"{convert.wrapper}.item"
+
+
+def _stream_kind(head: bytes, convert: Converter) -> str | None:
+    """How to stream content that starts with ``head``: ``item`` (array), ``<wrapper>.item``, ``lines``."""
     if head.startswith(_BOM):
         head = head[len(_BOM) :]
     start = head.lstrip(_WHITESPACE)[:1]
     if start == b"[":
         return "item"
     if start == b"{":
-        return "lines" if _looks_like_lines(head) else "Records.item"
+        return "lines" if _looks_like_lines(head) else _wrapped_items(convert) or "record"
     return None
 
 
@@ -249,6 +256,9 @@ def _stream(kind: str | None, chunks: Iterator[bytes], convert: Converter, strea
     """The incremental path, for content larger than the stream threshold."""
     if kind is None:
         convert.problem("invalid_json", "not JSON: the content starts with neither { nor [")
+        return Outcome.FAILED
+    if kind == "record":
+        convert.problem("record_too_large", f"a single record larger than {stream_threshold} bytes")
         return Outcome.FAILED
     guarded = _utf8_guard(_without_bom(chunks), convert)
     try:
@@ -283,7 +293,7 @@ def _utf8_guard(chunks: Iterator[bytes], convert: Converter) -> Iterator[bytes]:
 
 
 def _stream_items(chunks: Iterator[bytes], prefix: str, convert: Converter) -> EventStream:
-    """Records of a large ``Records`` object (``prefix`` ``Records.item``) or array (``item``)."""
+    """Records of a large wrapping object (``prefix`` ``Records.item``) or array (``item``)."""
     sink = ijson.sendable_list()
     parser = ijson.items_coro(sink, prefix, use_float=True)
     error: Exception | None = None
@@ -306,8 +316,8 @@ def _stream_items(chunks: Iterator[bytes], prefix: str, convert: Converter) -> E
         detail = str(error).splitlines()[0][:200]
         convert.problem("invalid_json", f"invalid JSON after record {convert.count}: {detail}")
         return Outcome.PARTIAL
-    if prefix == "Records.item" and convert.count == 0:
-        convert.problem("not_cloudtrail", "a large JSON object without a Records array")
+    if prefix != "item" and convert.count == 0:
+        convert.problem("no_records", f"a large JSON object without a {convert.wrapper} array")
         return Outcome.FAILED
     return Outcome.COMPLETE
 

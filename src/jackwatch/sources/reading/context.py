@@ -1,13 +1,16 @@
-"""What every CloudTrail reader needs: the time window, the tuning options and the stats to update."""
+"""What every reader of one input kind needs: the format, the time window, the tuning options and the stats."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from jackwatch.sources.stats import ReadStats
+
+if TYPE_CHECKING:
+    from jackwatch.sources.reading.records import RecordFormat
 
 DEFAULT_STREAM_THRESHOLD = 32 * 1024 * 1024
 """Decompressed size above which a file is parsed incrementally instead of in one piece.
@@ -60,7 +63,7 @@ class TimeWindow:
 
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
-    """Tuning of the CloudTrail readers; the defaults suit production use.
+    """Tuning of the readers; the defaults suit production use.
 
     ``stream_threshold``: decompressed bytes above which a file is parsed incrementally.
     ``s3_page_size``: keys per ListObjectsV2 page. ``sqs_max_messages``: stop after this many messages
@@ -79,15 +82,16 @@ class ReadOptions:
     stdin: BinaryIO | None = None
 
 
-def _ignore_progress(_message: str) -> None:
+def no_progress(_message: str) -> None:
     """The default progress callback: report nothing."""
 
 
 @dataclass(frozen=True, slots=True)
 class ReadContext:
-    """Shared by the readers of one :func:`~jackwatch.sources.cloudtrail.read_cloudtrail` call."""
+    """Shared by the readers of one read call (``read_cloudtrail``…): where to count, what format to expect."""
 
     stats: ReadStats
+    format: RecordFormat
     window: TimeWindow = field(default_factory=TimeWindow)
     options: ReadOptions = field(default_factory=ReadOptions)
-    progress: Callable[[str], None] = _ignore_progress
+    progress: Callable[[str], None] = no_progress

@@ -1,8 +1,10 @@
-"""The folder layout AWS writes CloudTrail logs in, and which files and folders of a walk to read.
+"""The ``AWSLogs`` folder layout AWS delivers logs in, and which files and folders of a walk to read.
 
-``[prefix/]AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<account>_CloudTrail_<region>_…json.gz``;
-digests go under ``CloudTrail-Digest/``, Insights events under ``CloudTrail-Insight/``, and other
-services (AWS Config, load balancers…) may share the bucket under their own folder.
+``[prefix/]AWSLogs/[o-org/]<account>/<service>/<region>/YYYY/MM/DD/[HH/]<file>`` — CloudTrail writes
+``…/CloudTrail/<region>/…`` (digests under ``CloudTrail-Digest/``, Insights events under
+``CloudTrail-Insight/``), Bedrock model invocation logs ``…/BedrockModelInvocationLogs/<region>/…``; other
+services (AWS Config, load balancers…) may share the bucket under their own folder. Outside the layout,
+every folder is walked and files are chosen by name.
 """
 
 from __future__ import annotations
@@ -15,11 +17,8 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from jackwatch.errors import Location
-from jackwatch.sources.cloudtrail.context import TimeWindow
+from jackwatch.sources.reading.context import TimeWindow
 from jackwatch.sources.stats import ReadStats
-
-READ_SERVICES = frozenset({"CloudTrail", "CloudTrail-Insight"})
-"""Service folders of the layout whose files are CloudTrail records."""
 
 LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".gz")
 """Names of files a walk reads (compressed or not); any name is read when given explicitly."""
@@ -58,7 +57,7 @@ class Verdict(Enum):
 
     READ = "read"
     OUT_OF_RANGE = "out_of_range"
-    DIGEST = "CloudTrail digests"
+    DIGEST = "digest files"
     OTHER_SERVICE = "of other services"
     NOT_LOG = "not log files"
 
@@ -101,31 +100,42 @@ def folder(path: str) -> Folder | None:
     return Folder(match["service"], span[0], span[1], match["day"] is not None)
 
 
-def folder_verdict(place: Folder, window: TimeWindow) -> Verdict:
-    """Whether a walk descends into a layout folder."""
-    if place.service is not None and place.service not in READ_SERVICES:
-        return Verdict.DIGEST if place.service == "CloudTrail-Digest" else Verdict.OTHER_SERVICE
-    if place.start is not None and place.end is not None and not window.may_hold(place.start, place.end):
-        return Verdict.OUT_OF_RANGE
-    return Verdict.READ
+@dataclass(frozen=True, slots=True)
+class AwsLogsLayout:
+    """Which files of a walk hold one kind of log: ``label`` names it in messages, ``services`` are its
+    service folders in the layout, ``digests`` the service folder (or file-name part) of its digest files."""
 
+    label: str
+    services: frozenset[str]
+    digests: str | None = None
 
-def file_verdict(path: str, window: TimeWindow) -> Verdict:
-    """Whether a walk reads a file (or S3 key), from its name and its place in the layout."""
-    name = path.rsplit("/", 1)[-1]
-    if "CloudTrail-Digest" in name:
-        return Verdict.DIGEST
-    match = _FILE.search(path)
-    if match is not None:
-        service = match["service"]
-        if service not in READ_SERVICES:
-            return Verdict.DIGEST if service == "CloudTrail-Digest" else Verdict.OTHER_SERVICE
-        span = _span(match["year"], match["month"], match["day"])
-        if span is not None and not window.may_hold(*span):
+    def folder_verdict(self, place: Folder, window: TimeWindow) -> Verdict:
+        """Whether a walk descends into a layout folder."""
+        if place.service is not None and place.service not in self.services:
+            return self._foreign(place.service)
+        if place.start is not None and place.end is not None and not window.may_hold(place.start, place.end):
             return Verdict.OUT_OF_RANGE
-    if not name.lower().endswith(LOG_SUFFIXES):
-        return Verdict.NOT_LOG
-    return Verdict.READ
+        return Verdict.READ
+
+    def file_verdict(self, path: str, window: TimeWindow) -> Verdict:
+        """Whether a walk reads a file (or S3 key), from its name and its place in the layout."""
+        name = path.rsplit("/", 1)[-1]
+        if self.digests is not None and self.digests in name:
+            return Verdict.DIGEST
+        match = _FILE.search(path)
+        if match is not None:
+            service = match["service"]
+            if service not in self.services:
+                return self._foreign(service)
+            span = _span(match["year"], match["month"], match["day"])
+            if span is not None and not window.may_hold(*span):
+                return Verdict.OUT_OF_RANGE
+        if not name.lower().endswith(LOG_SUFFIXES):
+            return Verdict.NOT_LOG
+        return Verdict.READ
+
+    def _foreign(self, service: str) -> Verdict:
+        return Verdict.DIGEST if service == self.digests else Verdict.OTHER_SERVICE
 
 
 @dataclass(slots=True)
@@ -133,6 +143,7 @@ class Tally:
     """What a walk of one input found and left out, reported once at its end."""
 
     root: str
+    label: str
     found: int = 0
     left_out: Counter[Verdict] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
@@ -154,11 +165,11 @@ class Tally:
             stats.skip(
                 "ignored",
                 Location(self.root),
-                f"left out {sum(ignored.values())} files or folders that hold no CloudTrail events "
+                f"left out {sum(ignored.values())} files or folders that hold no {self.label} events "
                 f"({kinds}; e.g. {', '.join(self.examples)})",
                 records=0,
             )
         if self.found == 0:
             outside = self.left_out[Verdict.OUT_OF_RANGE]
             where = f" in the time window ({outside} outside it)" if outside else ""
-            stats.skip("no_files", Location(self.root), f"no CloudTrail files under {self.root}{where}", records=0)
+            stats.skip("no_files", Location(self.root), f"no {self.label} files under {self.root}{where}", records=0)

@@ -1,0 +1,129 @@
+"""Records to events: what a JSON log format is, and the converter that counts and reports each record.
+
+A :class:`RecordFormat` says how one record becomes an :class:`~jackwatch.model.Event` (its ``make_event``
+raises :class:`RecordError` for a bad record), which key of a JSON object wraps an array of records
+(``Records`` for CloudTrail), and which files of a walk hold its logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from jackwatch.errors import ContentError, Location
+from jackwatch.model import Event
+from jackwatch.sources.reading.layout import AwsLogsLayout, delivery_order
+
+if TYPE_CHECKING:
+    from jackwatch.sources.reading.context import ReadContext
+
+MakeEvent = Callable[[Any, str], Event]
+"""``make_event(raw, origin)``: the event of one parsed record; raises :class:`RecordError` when it is bad."""
+
+
+class RecordError(ContentError):
+    """A record that cannot become an event; ``reason`` is the :class:`ReadStats` counter it goes to."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def kind_of(value: object) -> str:
+    """The JSON name of a value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+def shown(value: object) -> str:
+    """A short form of a bad value for a message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def field_error(name: str, value: object, expected: str = "a non-empty string") -> RecordError:
+    """The error for a required field that is missing (``None``) or not what it must be."""
+    if value is None:
+        return RecordError("missing_field", f"missing {name}")
+    return RecordError("invalid_field", f"{name} must be {expected}, got {kind_of(value)} {shown(value)}")
+
+
+def not_an_object(raw: object) -> RecordError:
+    """The error for a record that is not a JSON object."""
+    return RecordError("not_an_object", f"record is {kind_of(raw)}, not a JSON object")
+
+
+def _json_default(value: object) -> object:
+    """Serialise the few non-JSON types a caller may hand over (non-dict mappings, decimals…)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    return str(value)
+
+
+def content_id(raw: Mapping[str, Any]) -> str:
+    """A stable id for a record without its own id: the sha256 of its canonical (key-sorted) JSON."""
+    data = orjson.dumps(raw, default=_json_default, option=orjson.OPT_SORT_KEYS)
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFormat:
+    """A JSON log format: how a record becomes an event, and where its records and files are.
+
+    ``label`` names the logs in messages (``CloudTrail``); ``wrapper`` is the key of a JSON object that
+    holds an array of records (``None``: an object is one record); ``layout`` chooses the files of a walk;
+    ``order`` sorts the files of a directory before they are read.
+    """
+
+    label: str
+    make_event: MakeEvent
+    layout: AwsLogsLayout
+    wrapper: str | None = None
+    order: Callable[[Iterable[str]], list[str]] = delivery_order
+
+
+class Converter:
+    """Turns the records of one input into events: counts them, reports bad ones, applies the window."""
+
+    __slots__ = ("context", "count", "make_event", "origin", "wrapper")
+
+    def __init__(self, origin: str, context: ReadContext) -> None:
+        self.origin = origin
+        self.context = context
+        self.make_event = context.format.make_event
+        self.wrapper = context.format.wrapper
+        self.count = 0
+
+    def __call__(self, raw: Any, line: int | None = None) -> Event | None:
+        """The event of ``raw`` (read at ``line`` when known), or ``None`` if it is bad or out of the window."""
+        self.count += 1
+        try:
+            event = self.make_event(raw, self.origin)
+        except RecordError as exc:
+            self.context.stats.skip(exc.reason, Location(self.origin, line), f"record {self.count}: {exc.message}")
+            return None
+        if not self.context.window.contains(event.time):
+            return None
+        self.context.stats.events_read += 1
+        return event
+
+    def problem(
+        self, reason: str, message: str, line: int | None = None, col: int | None = None, records: int = 1
+    ) -> None:
+        """Report a problem of this input that is not about one record (``records`` it cost, maybe 0)."""
+        self.context.stats.skip(reason, Location(self.origin, line, col), message, records)
