@@ -15,8 +15,16 @@ from jackwatch.rules.loader import LoadResult, builtin_rule_files, load_rules
 from jackwatch.rules.sources import SourceRegistry, default_registry
 from jackwatch.rules.spec import RuleSpec
 
-SOURCE_PREFIXES = {"aws_cloudtrail": "aws"}
-"""The sources the built-in pack covers, and the first part of their rule ids."""
+SOURCE_PREFIXES = {
+    "aws_cloudtrail": ("aws",),
+    "aws_bedrock_invocation": ("aws",),
+    "llm_usage": ("cost", "openai", "anthropic"),
+    "azure_openai": ("azure",),
+    "gcp_auditlog": ("gcp",),
+    "openai_audit": ("openai",),
+    "anthropic_activity": ("anthropic",),
+}
+"""The sources the built-in pack covers, and the first parts their rule ids may have."""
 
 REQUIRED_IDS = (
     "aws.bedrock.invoke_probe",
@@ -108,7 +116,8 @@ def test_rule_ids_are_unique() -> None:
 @pytest.mark.parametrize("rule", rules(), ids=rule_id_of)
 def test_rule_source_and_id(rule: RuleSpec) -> None:
     assert rule.source in SOURCE_PREFIXES, f"{rule.location}: rule {rule.id} has source {rule.source!r}"
-    pattern = rf"{re.escape(SOURCE_PREFIXES[rule.source])}\.{ID_PART}\.{ID_PART}"
+    prefixes = "|".join(re.escape(prefix) for prefix in SOURCE_PREFIXES[rule.source])
+    pattern = rf"(?:{prefixes})\.{ID_PART}\.{ID_PART}"
     assert re.fullmatch(pattern, rule.id), f"{rule.location}: id {rule.id!r} is not <source-prefix>.<area>.<pattern>"
 
 

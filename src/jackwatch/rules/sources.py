@@ -65,8 +65,12 @@ def not_read(source: str) -> str:
 
 
 def default_registry(asn_db: AsnDb) -> SourceRegistry:
-    """The sources jackwatch reads today: AWS CloudTrail (with ``asn_db`` for IP → ASN lookups)."""
-    from jackwatch.rules.fields.cloudtrail import cloudtrail_fields
-    from jackwatch.sources.cloudtrail.records import to_event
+    """The sources jackwatch reads (``asn_db`` serves IP → ASN lookups)."""
+    from jackwatch.rules.fields import cloudtrail
+    from jackwatch.sources.cloudtrail import records as cloudtrail_records
 
-    return SourceRegistry.of([EventSource(cloudtrail_fields(asn_db), to_event)])
+    return SourceRegistry.of(
+        [
+            EventSource(cloudtrail.cloudtrail_fields(asn_db), cloudtrail_records.to_event),
+        ]
+    )
