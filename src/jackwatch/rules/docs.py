@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from jackwatch.errors import ConditionError
 from jackwatch.rules.condition import And, Compare, MacroRef, Node, Not, Or, ValueList, parse, render
-from jackwatch.rules.spec import NewValue, Periodic, RuleSet, RuleSpec, Sequence, StatefulSpec, Threshold
+from jackwatch.rules.spec import NewValue, Periodic, RuleSet, RuleSpec, Sequence, Spike, StatefulSpec, Threshold
 from jackwatch.rules.stateful import format_duration
 
 WIDTH = 100
@@ -157,6 +157,15 @@ def _parameters(spec: StatefulSpec) -> list[str]:
                 f"jitter at most {spec.max_jitter:g}",
                 f"- key: {by}",
             ]
+        case Spike():
+            total = f"the total of `{spec.value}`" if spec.value else "the number of matching events"
+            season = f" of the same phase of {format_duration(spec.season)}" if spec.season else ""
+            return [
+                f"- spike: {total} per key in a bucket of {format_duration(spec.bucket)} reaches "
+                f"max(floor {spec.floor:g}, {spec.factor:g} × baseline, baseline + {spec.deviations:g} MADs), "
+                f"the baseline being the median of the key's previous {spec.history} buckets{season}",
+                f"- key: {by}",
+            ]
 
 
 def _tuning(spec: StatefulSpec) -> str:
@@ -174,6 +183,12 @@ def _tuning(spec: StatefulSpec) -> str:
                 f"periodic: {{min_count: {spec.min_count}, window: {format_duration(spec.window)}, "
                 f"min_interval: {format_duration(spec.min_interval)}, "
                 f"max_interval: {format_duration(spec.max_interval)}, max_jitter: {spec.max_jitter:g}}}"
+            )
+        case Spike():
+            season = f", season: {format_duration(spec.season)}" if spec.season else ""
+            return (
+                f"spike: {{bucket: {format_duration(spec.bucket)}, floor: {spec.floor:g}, history: {spec.history}, "
+                f"factor: {spec.factor:g}, deviations: {spec.deviations:g}{season}}}"
             )
 
 

@@ -43,15 +43,23 @@ from jackwatch.rules.spec import (
     RuleSpec,
     Sequence,
     SequenceStep,
+    Spike,
     StatefulSpec,
     Threshold,
     field_reader,
 )
-from jackwatch.rules.stateful import SpecError, parse_new_value, parse_periodic, parse_sequence, parse_threshold
+from jackwatch.rules.stateful import (
+    SpecError,
+    parse_new_value,
+    parse_periodic,
+    parse_sequence,
+    parse_spike,
+    parse_threshold,
+)
 from jackwatch.rules.yamlsource import Scalar, YamlMap, read_yaml
 
 _KINDS = ("rule", "macro", "list", "required_engine_version", "required_plugin_versions")
-_STATEFUL_KEYS = ("threshold", "sequence", "new_value", "periodic")
+_STATEFUL_KEYS = ("threshold", "sequence", "new_value", "periodic", "spike")
 _LIST_KEYS = frozenset({"list", "items", "append", "override"})
 _MACRO_KEYS = frozenset({"macro", "condition", "append", "override"})
 _FALCO_RULE_KEYS = frozenset(
@@ -379,6 +387,8 @@ class _Loader:
                 spec = parse_sequence(block, _steps(block, where))
             elif kind == "new_value":
                 spec = parse_new_value(block)
+            elif kind == "spike":
+                spec = parse_spike(block)
             else:
                 spec = parse_periodic(block)
         except SpecError as exc:
@@ -573,6 +583,8 @@ def _stateful_fields(spec: StatefulSpec | None) -> list[str]:
         names.append(spec.distinct)
     if isinstance(spec, NewValue):
         names.append(spec.field)
+    if isinstance(spec, Spike) and spec.value is not None:
+        names.append(spec.value)
     return names
 
 

@@ -22,11 +22,17 @@ from pathlib import Path
 
 from jackwatch.errors import ConfigError, Location, RuleLoadError
 from jackwatch.model import Severity
-from jackwatch.rules.spec import NewValue, Periodic, RuleSet, RuleSpec, Sequence, StatefulSpec, Threshold
+from jackwatch.rules.spec import NewValue, Periodic, RuleSet, RuleSpec, Sequence, Spike, StatefulSpec, Threshold
 from jackwatch.rules.stateful import SpecError, override_stateful
 from jackwatch.rules.yamlsource import YamlMap, read_yaml
 
-_STATEFUL: dict[str, type] = {"threshold": Threshold, "sequence": Sequence, "new_value": NewValue, "periodic": Periodic}
+_STATEFUL: dict[str, type] = {
+    "threshold": Threshold,
+    "sequence": Sequence,
+    "new_value": NewValue,
+    "periodic": Periodic,
+    "spike": Spike,
+}
 _KEYS = frozenset({"enabled", "severity", *_STATEFUL})
 
 

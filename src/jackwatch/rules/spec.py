@@ -219,7 +219,30 @@ class Periodic:
     max_jitter: float
 
 
-StatefulSpec: TypeAlias = Threshold | Sequence | NewValue | Periodic
+@dataclass(frozen=True, slots=True)
+class Spike:
+    """Per ``by`` key, the total of ``value`` (``None``: the number of events) in each ``bucket`` of time, against
+    the key's own baseline.
+
+    The baseline is the median of the key's previous ``history`` buckets — of the same phase of ``season`` when
+    one is given (``1d``: the same hour of the previous days), else the buckets just before. Buckets since the key
+    was first seen count, empty ones as 0; a seasonal key without a bucket of the same phase yet uses the buckets
+    just before. A bucket spikes once its total reaches the limit:
+    ``max(floor, factor × median, median + deviations × MAD)`` (MAD: the median absolute deviation of the
+    history); a key without history is held to the ``floor`` alone.
+    """
+
+    by: tuple[str, ...]
+    bucket: timedelta
+    floor: float
+    value: str | None = None
+    history: int = 24
+    factor: float = 3.0
+    deviations: float = 5.0
+    season: timedelta | None = None
+
+
+StatefulSpec: TypeAlias = Threshold | Sequence | NewValue | Periodic | Spike
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,14 +322,16 @@ class Match:
     ``events`` make the match, the triggering event last (capped at :data:`MAX_MATCH_EVENTS`);
     ``count`` is how many new events this match accounts for (more than ``len(events)`` when capped,
     and it never counts an event twice across a run); ``key`` holds the stateful ``by`` values (empty
-    for plain rules). :attr:`output` renders the rule's output from the triggering event, only when
-    asked for: most matches of a busy finding are never shown.
+    for plain rules); ``facts`` are figures the state computed (a spike's total, baseline and excess), if any.
+    :attr:`output` renders the rule's output from the triggering event, only when asked for: most
+    matches of a busy finding are never shown.
     """
 
     rule: CompiledRule
     events: tuple[Event, ...]
     key: tuple[str, ...]
     count: int = 1
+    facts: Mapping[str, float] | None = None
 
     @property
     def output(self) -> str:

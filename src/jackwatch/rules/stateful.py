@@ -35,12 +35,14 @@ from jackwatch.rules.spec import (
     Periodic,
     Sequence,
     SequenceStep,
+    Spike,
     StatefulSpec,
     Threshold,
     field_reader,
     split_field,
     text_of,
 )
+from jackwatch.rules.spike import SpikeState
 
 MAX_PENDING = 32
 """Most entries a sequence keeps per step and key (the oldest go first: the newest make the tightest chains)."""
@@ -145,7 +147,7 @@ def _count(value: object, threshold: Threshold) -> int | Fraction:
     return _int("count", value, 1)
 
 
-def _jitter(key: str, value: object) -> float:
+def _number(key: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
         raise SpecError(key, f"must be a number ≥ 0, not {value!r}")
     return float(value)
@@ -164,12 +166,14 @@ _THRESHOLD_KEYS = frozenset({"by", "window", "count", "distinct", "universe"})
 _SEQUENCE_KEYS = frozenset({"by", "within", "steps"})
 _NEW_VALUE_KEYS = frozenset({"by", "field", "learning"})
 _PERIODIC_KEYS = frozenset({"by", "min_count", "window", "min_interval", "max_interval", "max_jitter"})
+_SPIKE_KEYS = frozenset({"by", "bucket", "value", "floor", "history", "factor", "deviations", "season"})
 
 _OVERRIDABLE: dict[type, frozenset[str]] = {
     Threshold: frozenset({"count", "window"}),
     Sequence: frozenset({"within"}),
     NewValue: frozenset({"learning"}),
     Periodic: frozenset({"min_count", "window", "min_interval", "max_interval", "max_jitter"}),
+    Spike: frozenset({"bucket", "floor", "history", "factor", "deviations", "season"}),
 }
 
 
@@ -209,10 +213,29 @@ def parse_periodic(data: Mapping[str, object]) -> Periodic:
         window=window,
         min_interval=_duration("min_interval", data.get("min_interval", 0), positive=False),
         max_interval=_duration("max_interval", data.get("max_interval", window.total_seconds())),
-        max_jitter=_jitter("max_jitter", data.get("max_jitter", 0.25)),
+        max_jitter=_number("max_jitter", data.get("max_jitter", 0.25)),
     )
     _check_periodic(periodic)
     return periodic
+
+
+def parse_spike(data: Mapping[str, object]) -> Spike:
+    """A ``spike:`` block (``history`` defaults to 24 buckets, ``factor`` to 3, ``deviations`` to 5)."""
+    _check_keys(data, _SPIKE_KEYS, ("bucket", "floor"))
+    bucket = _duration("bucket", data["bucket"])
+    season = _duration("season", data["season"]) if data.get("season") is not None else None
+    if season is not None and (season < bucket or season.total_seconds() % bucket.total_seconds()):
+        raise SpecError("season", "must be a whole number of buckets")
+    return Spike(
+        by=_by(data.get("by")),
+        bucket=bucket,
+        floor=_number("floor", data["floor"]),
+        value=_field("value", data["value"]) if data.get("value") is not None else None,
+        history=_int("history", data.get("history", 24), 1),
+        factor=_number("factor", data.get("factor", 3.0)),
+        deviations=_number("deviations", data.get("deviations", 5.0)),
+        season=season,
+    )
 
 
 def _check_periodic(periodic: Periodic) -> None:
@@ -244,6 +267,16 @@ def override_stateful(spec: StatefulSpec, changes: Mapping[str, object]) -> Stat
                 "max_jitter": spec.max_jitter,
             }
             return replace(parse_periodic(current | dict(changes)), by=spec.by)
+        case Spike():
+            tuned: dict[str, object] = {
+                "bucket": spec.bucket.total_seconds(),
+                "floor": spec.floor,
+                "history": spec.history,
+                "factor": spec.factor,
+                "deviations": spec.deviations,
+                "season": spec.season.total_seconds() if spec.season is not None else None,
+            }
+            return replace(parse_spike(tuned | dict(changes)), by=spec.by, value=spec.value)
 
 
 # ---------------------------------------------------------------------------------------------- runtime
@@ -275,6 +308,8 @@ def make_state(rule: CompiledRule) -> RuleState:
             return _NewValueState(rule, spec)
         case Periodic() as spec:
             return _PeriodicState(rule, spec)
+        case Spike() as spec:
+            return SpikeState(rule, spec, _keeper(rule))
         case None:
             raise ValueError(f"rule {rule.id!r} is not stateful")
 
