@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from jackwatch.model.cost import CostFigures
 from jackwatch.model.severity import Severity
 
 
@@ -33,7 +34,7 @@ class Finding:
     ``event_ids`` is capped (see :data:`MAX_EVENT_IDS`); ``count`` is the total number of events.
     ``evidence`` holds the facts that support the finding, secrets always redacted: for detections
     ``regions``, ``source_ips``, ``asns``, ``user_agents`` (sorted lists) and ``output`` (the rule's
-    rendered output line).
+    rendered output line). ``cost`` is what the activity behind it cost, when it can be priced.
     """
 
     id: str
@@ -49,7 +50,12 @@ class Finding:
     event_ids: tuple[str, ...] = ()
     evidence: Mapping[str, Any] = field(default_factory=dict)
     mitre: tuple[str, ...] = ()
-    cost_usd: float | None = None
+    cost: CostFigures | None = None
+
+    @property
+    def cost_usd(self) -> float | None:
+        """The spend observed in the finding's window, when known."""
+        return None if self.cost is None else self.cost.usd
 
 
 MAX_EVENT_IDS = 50

@@ -89,8 +89,8 @@ def _unmapped(finding: Finding) -> dict[str, Any]:
     unmapped = {key: value for key, value in finding.evidence.items() if key != "output"}
     if finding.key:
         unmapped["key"] = finding.key
-    if finding.cost_usd is not None:
-        unmapped["cost_usd"] = finding.cost_usd
+    if finding.cost is not None:
+        unmapped["cost"] = finding.cost.as_dict()
     other = [mitre_id for mitre_id in finding.mitre if _attack(mitre_id) is None]
     if other:
         unmapped["mitre_other"] = other

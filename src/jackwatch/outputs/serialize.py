@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from jackwatch.model import Finding
+from jackwatch.model import CostFigures, Finding
 
 
 def utc(moment: datetime) -> datetime:
@@ -35,5 +35,31 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "event_ids_truncated": finding.count > len(finding.event_ids),
         "mitre": list(finding.mitre),
         "evidence": dict(finding.evidence),
-        "cost_usd": finding.cost_usd,
+        **cost_members(finding.cost),
     }
+
+
+def cost_members(cost: CostFigures | None) -> dict[str, Any]:
+    """The cost members of a finding or incident: ``cost_usd``, ``burn_rate_usd_per_hour``,
+    ``projected_24h_usd``, ``cost_basis``, ``cost_estimated`` and ``cost_unknown_models`` (``None`` when unpriced)."""
+    if cost is None:
+        return dict.fromkeys(COST_MEMBERS)
+    figures = cost.as_dict()
+    return {
+        "cost_usd": figures["cost_usd"],
+        "burn_rate_usd_per_hour": figures["burn_rate_usd_per_hour"],
+        "projected_24h_usd": figures["projected_24h_usd"],
+        "cost_basis": figures["basis"],
+        "cost_estimated": figures["estimated"],
+        "cost_unknown_models": figures["unknown_models"],
+    }
+
+
+COST_MEMBERS = (
+    "cost_usd",
+    "burn_rate_usd_per_hour",
+    "projected_24h_usd",
+    "cost_basis",
+    "cost_estimated",
+    "cost_unknown_models",
+)

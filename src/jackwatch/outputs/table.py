@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from jackwatch.model import Finding, Severity
+from jackwatch.model import CostFigures, Finding, Severity
 from jackwatch.outputs.serialize import utc
 
 _STYLE = {
@@ -42,8 +42,32 @@ def _joined(values: object, limit: int = 3) -> str:
     return shown + (f" (+{len(values) - limit})" if len(values) > limit else "")
 
 
+def money(usd: float) -> str:
+    """Dollars as people read them: ``$0.42``, ``$1,234``, ``$45.2k``, ``$1.3M``."""
+    if usd >= 1_000_000:
+        return f"${usd / 1_000_000:.1f}M"
+    if usd >= 100_000:
+        return f"${usd / 1000:.0f}k"
+    if usd >= 10_000:
+        return f"${usd / 1000:.1f}k"
+    return f"${usd:,.0f}" if usd >= 100 else f"${usd:,.2f}"
+
+
+def cost_text(cost: CostFigures | None) -> Text:
+    """Spend, burn rate and 24 h projection; ``~`` marks an estimate from invocation counts."""
+    if cost is None:
+        return Text("")
+    mark = "~" if cost.estimated else ""
+    text = Text(f"{mark}{money(cost.usd)}", style="bold")
+    text.append(f"\n{mark}{money(cost.burn_rate_usd_per_hour)}/h → {money(cost.projected_24h_usd)}/24h", style="dim")
+    if cost.unknown_models:
+        text.append(f"\n+{len(cost.unknown_models)} unpriced model(s)", style="yellow")
+    return text
+
+
 def findings_table(findings: Sequence[Finding]) -> Table:
-    """One row per finding, in the order given."""
+    """One row per finding, in the order given; a cost column when any finding is priced."""
+    priced = any(finding.cost is not None for finding in findings)
     table = Table(title=f"{len(findings)} finding(s)", expand=True, show_lines=False)
     table.add_column("severity", no_wrap=True)
     table.add_column("rule", no_wrap=True)
@@ -51,6 +75,8 @@ def findings_table(findings: Sequence[Finding]) -> Table:
     table.add_column("when (UTC)", no_wrap=True)
     table.add_column("events", justify="right")
     table.add_column("where", overflow="fold", ratio=2)
+    if priced:
+        table.add_column("cost (USD)", no_wrap=True, justify="right")
     for finding in findings:
         evidence = finding.evidence
         where = "; ".join(
@@ -62,14 +88,17 @@ def findings_table(findings: Sequence[Finding]) -> Table:
             )
             if part
         )
-        table.add_row(
+        cells = [
             Text(finding.severity.value, style=_STYLE[finding.severity]),
             Text(f"{finding.rule_id}\n", style="bold").append(finding.title, style="dim"),
             Text(finding.subject + (f"\n[{finding.key}]" if finding.key else "")),
             Text(_short_time(finding)),
             Text(str(finding.count)),
             Text(where),
-        )
+        ]
+        if priced:
+            cells.append(cost_text(finding.cost))
+        table.add_row(*cells)
     return table
 
 

@@ -34,7 +34,7 @@ def merge_findings(old: Finding, new: Finding) -> Finding:
         count=max(old.count, new.count),
         event_ids=first_event_ids(old.event_ids, new.event_ids),
         evidence=merge_evidence(old.evidence, new.evidence),
-        cost_usd=old.cost_usd if new.cost_usd is None else new.cost_usd,
+        cost=old.cost if new.cost is None else new.cost,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
-from jackwatch.model import Finding, FindingKind, Severity
+from jackwatch.model import CostFigures, Finding, FindingKind, Severity
 
 
 def finding_values(finding: Finding, now: datetime, *, insert: bool = True) -> dict[str, Any]:
@@ -26,6 +26,7 @@ def finding_values(finding: Finding, now: datetime, *, insert: bool = True) -> d
         "evidence": dict(finding.evidence),
         "mitre": list(finding.mitre),
         "cost_usd": finding.cost_usd,
+        "cost": None if finding.cost is None else finding.cost.as_dict(),
         "updated_at": now,
     }
     if insert:
@@ -49,5 +50,5 @@ def finding_from_row(row: RowMapping) -> Finding:
         event_ids=tuple(row["event_ids"]),
         evidence=row["evidence"],
         mitre=tuple(row["mitre"]),
-        cost_usd=row["cost_usd"],
+        cost=None if row["cost"] is None else CostFigures.from_dict(row["cost"]),
     )

@@ -80,6 +80,7 @@ findings = Table(
     Column("evidence", JSONDocument, nullable=False),
     Column("mitre", JSONDocument, nullable=False),
     Column("cost_usd", Float, nullable=True),
+    Column("cost", JSONDocument, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index(None, "rule_id"),

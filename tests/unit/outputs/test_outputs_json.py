@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from tests.unit.outputs.findings import USER, detection
 
 from jackwatch.errors import Location
-from jackwatch.model import Finding, Severity
+from jackwatch.model import CostBasis, CostFigures, Finding, Severity
 from jackwatch.outputs import OutputFormat, render
-from jackwatch.outputs.serialize import finding_to_dict, iso
+from jackwatch.outputs.serialize import COST_MEMBERS, finding_to_dict, iso
 from jackwatch.sources.stats import ReadStats
 
 ROLE = "arn:aws:iam::123456789012:role/LLMGateway"
@@ -53,7 +53,12 @@ FINDING_SCHEMA: dict[str, Any] = {
         "event_ids_truncated": {"type": "boolean"},
         "mitre": {"type": "array", "items": {"type": "string"}},
         "evidence": {"type": "object"},
-        "cost_usd": {"type": ["number", "null"]},
+        "cost_usd": {"type": ["number", "null"], "minimum": 0},
+        "burn_rate_usd_per_hour": {"type": ["number", "null"], "minimum": 0},
+        "projected_24h_usd": {"type": ["number", "null"], "minimum": 0},
+        "cost_basis": {"enum": ["tokens", "billing", "invocations", None]},
+        "cost_estimated": {"type": ["boolean", "null"]},
+        "cost_unknown_models": {"type": ["array", "null"], "items": {"type": "string"}},
     },
 }
 REPORT_SCHEMA: dict[str, Any] = {
@@ -110,7 +115,7 @@ def test_the_schema_rejects_a_finding_without_a_required_key() -> None:
 
 
 def test_json_finding_carries_every_fact_of_the_finding() -> None:
-    finding = detection(cost_usd=12.75)
+    finding = detection(cost=CostFigures(12.75, 4.25, 102.0, CostBasis.TOKENS, False, ("acme.model-v1",)))
     assert json.loads(rendered(OutputFormat.JSON, [finding]))["findings"][0] == {
         "id": finding.id,
         "kind": "detection",
@@ -127,7 +132,17 @@ def test_json_finding_carries_every_fact_of_the_finding() -> None:
         "mitre": ["T1580", "T1496.004"],
         "evidence": dict(finding.evidence),
         "cost_usd": 12.75,
+        "burn_rate_usd_per_hour": 4.25,
+        "projected_24h_usd": 102.0,
+        "cost_basis": "tokens",
+        "cost_estimated": False,
+        "cost_unknown_models": ["acme.model-v1"],
     }
+
+
+def test_an_unpriced_finding_has_null_cost_members() -> None:
+    members = json.loads(rendered(OutputFormat.JSON, [detection()]))["findings"][0]
+    assert [members[name] for name in COST_MEMBERS] == [None] * len(COST_MEMBERS)
 
 
 def test_json_stats_report_what_was_read_and_every_skip_reason() -> None:

@@ -15,7 +15,7 @@ from tests.unit.outputs.findings import T0, USER
 from tests.unit.outputs.findings import detection as shared_detection
 
 from jackwatch import __version__
-from jackwatch.model import Finding, Severity
+from jackwatch.model import CostBasis, CostFigures, Finding, Severity
 from jackwatch.outputs import OutputFormat, render
 from jackwatch.outputs.ocsf import finding_to_ocsf
 
@@ -289,12 +289,13 @@ def test_no_cloud_object_for_findings_outside_a_cloud() -> None:
 
 
 def test_unmapped_keeps_the_aggregated_evidence_key_and_cost() -> None:
-    record = finding_to_ocsf(detection(key="anthropic.claude-3-5-sonnet-20240620-v1:0", cost_usd=812.4))
+    cost = CostFigures(812.4, 270.8, 6499.2, CostBasis.TOKENS, False)
+    record = finding_to_ocsf(detection(key="anthropic.claude-3-5-sonnet-20240620-v1:0", cost=cost))
     unmapped = record["unmapped"]
     assert unmapped["regions"] == ["us-east-1", "us-west-2"]
     assert unmapped["asns"] == ["AS9009 M247 Europe SRL"]
     assert unmapped["key"] == "anthropic.claude-3-5-sonnet-20240620-v1:0"
-    assert unmapped["cost_usd"] == 812.4
+    assert unmapped["cost"] == cost.as_dict()
     assert "output" not in unmapped
     assert record["message"] == "Bedrock probe by ci-deployer: InvokeModel failed with ValidationException"
 

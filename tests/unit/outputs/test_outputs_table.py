@@ -10,9 +10,9 @@ import pytest
 from tests.unit.outputs.findings import T0, USER, detection
 
 from jackwatch.errors import Location
-from jackwatch.model import Finding, Severity
+from jackwatch.model import CostBasis, CostFigures, Finding, Severity
 from jackwatch.outputs import OutputFormat, render
-from jackwatch.outputs.table import render_table
+from jackwatch.outputs.table import money, render_table
 from jackwatch.sources.stats import MAX_PROBLEMS, ReadStats
 
 ROLE = "arn:aws:iam::123456789012:role/LLMGateway"
@@ -158,3 +158,34 @@ def test_terminal_table_fits_the_terminal_width(monkeypatch: pytest.MonkeyPatch)
     visible = re.sub(r"\x1b\[[0-9;]*m", "", text)
     assert LONG_RULE in visible
     assert max(len(line) for line in visible.splitlines()) <= 100
+
+
+def test_cost_column_shows_spend_burn_rate_projection_and_estimates() -> None:
+    exact = detection(cost=CostFigures(46_210.5, 1925.4, 46_209.6, CostBasis.TOKENS, False))
+    guessed = detection(
+        "aws.bedrock.invocation_volume", cost=CostFigures(12.3, 12.3, 295.2, CostBasis.INVOCATIONS, True)
+    )
+    unpriced = detection("aws.bedrock.logging_recon")
+    text = render_table([exact, guessed, unpriced], {}, color=False)
+    assert "cost (USD)" in text
+    assert "$46.2k" in text and "$1,925/h → $46.2k/24h" in text
+    assert "~$12.30" in text and "~$12.30/h → $295/24h" in text
+
+
+def test_no_cost_column_when_nothing_is_priced() -> None:
+    assert "cost (USD)" not in render_table([detection()], {}, color=False)
+
+
+@pytest.mark.parametrize(
+    ("usd", "shown"),
+    [
+        (0.0, "$0.00"),
+        (0.421, "$0.42"),
+        (99.999, "$100.00"),
+        (1234.4, "$1,234"),
+        (45_210, "$45.2k"),
+        (2_345_000, "$2.3M"),
+    ],
+)
+def test_money(usd: float, shown: str) -> None:
+    assert money(usd) == shown

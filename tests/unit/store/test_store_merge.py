@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jackwatch.model import Finding, FindingKind, Severity, finding_id
+from jackwatch.model import CostBasis, CostFigures, Finding, FindingKind, Severity, finding_id
 from jackwatch.store.merge import (
     MAX_EVIDENCE_VALUES,
     as_json,
@@ -43,7 +43,7 @@ def probe(**changes: Any) -> Finding:
 
 
 def test_times_widen_and_descriptive_fields_come_from_the_newer_record() -> None:
-    old = probe(first_seen=T0, last_seen=T0 + timedelta(hours=2), cost_usd=12.5)
+    old = probe(first_seen=T0, last_seen=T0 + timedelta(hours=2), cost=cost_of(12.5))
     new = probe(
         first_seen=T0 - timedelta(hours=1),
         last_seen=T0 + timedelta(hours=1),
@@ -62,7 +62,11 @@ def test_times_widen_and_descriptive_fields_come_from_the_newer_record() -> None
 
 
 def test_newer_cost_replaces_older() -> None:
-    assert merge_findings(probe(cost_usd=3.0), probe(cost_usd=4.25)).cost_usd == 4.25
+    assert merge_findings(probe(cost=cost_of(3.0)), probe(cost=cost_of(4.25))).cost == cost_of(4.25)
+
+
+def cost_of(usd: float) -> CostFigures:
+    return CostFigures(usd, usd, usd * 24, CostBasis.INVOCATIONS, True)
 
 
 def test_event_ids_are_the_first_distinct_ones_sorted() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from jackwatch.errors import StoreError
-from jackwatch.model import Finding, FindingKind, Severity, finding_id
+from jackwatch.model import CostBasis, CostFigures, Finding, FindingKind, Severity, finding_id
 from jackwatch.model.finding import MAX_EVENT_IDS
 from jackwatch.store import Store, open_store
 
@@ -112,6 +112,9 @@ def test_findings_without_events_keep_the_count_they_were_given(store: Store) ->
     assert (stored.count, stored.event_ids) == (1, ())
 
 
+FIRST_COST = CostFigures(1.5, 0.75, 18.0, CostBasis.INVOCATIONS, True, ("acme.unknown-v1",))
+
+
 def test_times_and_evidence_merge_and_newest_description_wins(store: Store) -> None:
     events = event_ids(4)
     store.record(
@@ -119,7 +122,7 @@ def test_times_and_evidence_merge_and_newest_description_wins(store: Store) -> N
             first_seen=T0,
             last_seen=T0 + timedelta(hours=1),
             evidence={"regions": ["us-east-1"], "source_ips": ["198.51.100.7"], "output": "first run"},
-            cost_usd=1.5,
+            cost=FIRST_COST,
         ),
         events[:2],
     )
@@ -141,7 +144,7 @@ def test_times_and_evidence_merge_and_newest_description_wins(store: Store) -> N
     assert stored.title == "Bedrock invocation probe"
     assert stored.severity is Severity.CRITICAL
     assert stored.mitre == ("T1078.004", "T1496")
-    assert stored.cost_usd == 1.5
+    assert stored.cost == FIRST_COST  # the second record had no cost: the first one's stays, every figure
     assert stored.evidence == {
         "regions": ["eu-west-1", "us-east-1", "us-west-2"],
         "source_ips": ["198.51.100.7"],
