@@ -35,6 +35,10 @@ class ContentError(JackwatchError):
         super().__init__(f"{location}: {message}" if location else message)
 
 
+class YamlError(ContentError):
+    """A YAML document that cannot be parsed (syntax error, unsupported construct)."""
+
+
 class ConfigError(JackwatchError):
     """Bad configuration or command-line usage."""
 

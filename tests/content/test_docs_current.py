@@ -16,7 +16,7 @@ from jackwatch.rules.inline_tests import run_inline_tests
 from jackwatch.rules.loader import builtin_rule_files, load_rules, load_texts
 from jackwatch.rules.settings import apply_settings, parse_settings
 from jackwatch.rules.sources import SourceRegistry, default_registry
-from jackwatch.rules.yamlsource import read_yaml
+from jackwatch.yamlsource import read_yaml
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 REFERENCE = DOCS / "rules" / "aws_cloudtrail.md"

@@ -8,20 +8,22 @@ from pathlib import Path
 import typer
 
 from jackwatch.cli.common import DbOption, FormatOption, OutputOption, exit_code, store_url, write_report
-from jackwatch.cli.options import parse_moment, parse_severity
+from jackwatch.cli.options import load_pricing, parse_moment, parse_severity
 from jackwatch.cli.progress import progress_reporter
-from jackwatch.detect.service import RuleSelection, build_detector, detect_cloudtrail, store_result
+from jackwatch.detect.service import RuleSelection, build_detector, detect_inputs, store_result
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.outputs import OutputFormat
+from jackwatch.sources.inputs import INPUT_KIND_HELP, ReadRequest
 from jackwatch.store import open_store
 
 
 def detect(
     inputs: list[str] = typer.Argument(
         ...,
-        metavar="SOURCE...",
-        help="CloudTrail to read: FILE, DIR (AWSLogs/ layout or any tree), '-' (stdin), s3://bucket/prefix, "
-        "sqs://queue-name-or-url, lookup:// (LookupEvents in every enabled region) or lookup://us-east-1,eu-west-1.",
+        metavar="[KIND:]SOURCE...",
+        help="Logs to read. Without KIND: CloudTrail — FILE, DIR (AWSLogs/ layout or any tree), '-' (stdin), "
+        "s3://bucket/prefix, sqs://queue-name-or-url, lookup:// (LookupEvents in every enabled region) or "
+        "lookup://us-east-1,eu-west-1. Other kinds: " + INPUT_KIND_HELP,
         show_default=False,
     ),
     rules: list[Path] = typer.Option(
@@ -49,9 +51,22 @@ def detect(
     endpoint_url: str | None = typer.Option(
         None, "--endpoint-url", help="AWS endpoint to use instead of the default (S3/SQS-compatible servers)."
     ),
+    prices: list[Path] = typer.Option(
+        [],
+        "--prices",
+        help="Price file (YAML, the built-in table's schema) overriding or extending the built-in prices.",
+    ),
+    tokens_per_call: str = typer.Option(
+        "1000:500",
+        "--tokens-per-call",
+        metavar="INPUT:OUTPUT",
+        help="Tokens assumed per call when only calls are counted (CloudTrail without invocation logs): "
+        "the cost is then marked estimated.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> int:
-    """Detect LLMjacking and other abuse in CloudTrail; print findings and what was read or skipped.
+    """Detect LLMjacking and other abuse in cloud and LLM provider logs; print findings (with what the activity
+    behind each cost) and what was read or skipped.
 
     Exit codes: 0 done; 1 a finding reached --fail-on; 2 bad usage, unreadable input, or a store error (bad
     records inside readable input are counted in the statistics, not failed on).
@@ -60,11 +75,11 @@ def detect(
     threshold = parse_severity(fail_on)
     window = (parse_moment(since, now), parse_moment(until, now))
     url = store_url(db) if store else None
+    pricing = load_pricing(prices, tokens_per_call)
     detector = build_detector(RuleSelection(tuple(rules), builtin, config), AsnDb.load())
     with progress_reporter(not quiet) as progress:
-        result = detect_cloudtrail(
-            detector, inputs, since=window[0], until=window[1], endpoint_url=endpoint_url, progress=progress
-        )
+        request = ReadRequest(window[0], window[1], progress, endpoint_url)
+        result = detect_inputs(detector, inputs, request, pricing)
     stats = result.stats(detector)
     if url is not None:
         with open_store(url) as opened:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import typer
 
+from jackwatch.cost import TokensPerCall, load_price_table
+from jackwatch.detect.service import Pricing
 from jackwatch.model import Severity
 
 _RELATIVE = re.compile(r"(\d+)\s*([smhdw])")
@@ -45,3 +48,16 @@ def parse_severity(text: str | None) -> Severity | None:
     except ValueError:
         names = ", ".join(s.value for s in Severity)
         raise typer.BadParameter(f"{text!r} is not a severity ({names})") from None
+
+
+def parse_tokens_per_call(text: str) -> TokensPerCall:
+    """``INPUT:OUTPUT`` token counts assumed per call (``1000:500``)."""
+    found = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", text)
+    if found is None:
+        raise typer.BadParameter(f"{text!r} is not INPUT:OUTPUT token counts (like 1000:500)")
+    return TokensPerCall(int(found[1]), int(found[2]))
+
+
+def load_pricing(files: list[Path], tokens_per_call: str) -> Pricing:
+    """The price table (built in, extended by ``files``) and the per-call assumption for estimates."""
+    return Pricing(load_price_table(files), parse_tokens_per_call(tokens_per_call))

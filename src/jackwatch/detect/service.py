@@ -10,13 +10,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jackwatch.cost import DEFAULT_TOKENS_PER_CALL, PriceTable, TokensPerCall
 from jackwatch.detect.aggregate import FindingAggregator, RuleFacts
+from jackwatch.detect.ledger import SpendLedger
 from jackwatch.detect.order import time_ordered
 from jackwatch.errors import RuleLoadError
 from jackwatch.model import Event, Finding
@@ -27,6 +29,7 @@ from jackwatch.rules.settings import apply_settings, load_settings
 from jackwatch.rules.sources import SourceRegistry, default_registry
 from jackwatch.rules.spec import CompiledRule
 from jackwatch.sources.cloudtrail import read_cloudtrail
+from jackwatch.sources.inputs import ReadRequest, kinds_of, read_inputs
 from jackwatch.sources.stats import ReadStats
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is only loaded by runs that write to it
@@ -154,6 +157,37 @@ def detect_cloudtrail(
     read = ReadStats()
     events = read_cloudtrail(inputs, read, since=since, until=until, endpoint_url=endpoint_url, progress=progress)
     return detect_events(detector, events, read)
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """How findings are priced: the price table and the tokens assumed per call when only calls are counted."""
+
+    table: PriceTable
+    per_call: TokensPerCall = DEFAULT_TOKENS_PER_CALL
+
+
+def detect_inputs(
+    detector: Detector,
+    inputs: Sequence[str],
+    request: ReadRequest,
+    pricing: Pricing | None = None,
+) -> DetectionResult:
+    """Read every input (``[KIND:]SPEC``: CloudTrail, Bedrock invocation logs, usage…), detect, and, with
+    ``pricing``, put the cost of the activity in each finding's window on the finding."""
+    read = ReadStats()
+    events = read_inputs(inputs, read, request)
+    if pricing is None:
+        return detect_events(detector, events, read)
+    sources = detector.registry.sources
+    read_sources = {name: sources[name].fields for name in kinds_of(inputs) if name in sources}
+    ledger = SpendLedger(pricing.table, read_sources, pricing.per_call)
+    result = detect_events(detector, ledger.tap(events), read)
+    result.findings = [
+        (replace(finding, cost=ledger.cost(finding.subject, finding.first_seen, finding.last_seen)), ids)
+        for finding, ids in result.findings
+    ]
+    return result
 
 
 def store_result(

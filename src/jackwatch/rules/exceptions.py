@@ -26,7 +26,7 @@ from jackwatch.rules.condition import (
 )
 from jackwatch.rules.items import ItemError
 from jackwatch.rules.spec import ExceptionSpec, split_field
-from jackwatch.rules.yamlsource import YamlMap
+from jackwatch.yamlsource import YamlMap
 
 _EXCEPTION_KEYS = frozenset({"name", "fields", "comps", "values"})
 

@@ -12,7 +12,7 @@ from jackwatch.errors import Location, RuleLoadError
 from jackwatch.model import Severity
 from jackwatch.rules.spec import Expectation, InlineRecord, InlineTest, RuleDocs
 from jackwatch.rules.stateful import parse_duration
-from jackwatch.rules.yamlsource import Scalar, YamlMap
+from jackwatch.yamlsource import Scalar, YamlMap
 
 _ID = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 _MITRE_ID = re.compile(r"(?:T\d{4}(?:\.\d{3})?|TA\d{4}|AML\.T\d{4}(?:\.\d{3})?)")

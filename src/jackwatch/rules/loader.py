@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
 
-from jackwatch.errors import ConditionError, Location, RuleLoadError
+from jackwatch.errors import ConditionError, Location, RuleLoadError, YamlError
 from jackwatch.model import Severity
 from jackwatch.rules import items as read
 from jackwatch.rules.condition import (
@@ -56,7 +56,7 @@ from jackwatch.rules.stateful import (
     parse_spike,
     parse_threshold,
 )
-from jackwatch.rules.yamlsource import Scalar, YamlMap, read_yaml
+from jackwatch.yamlsource import Scalar, YamlMap, read_yaml
 
 _KINDS = ("rule", "macro", "list", "required_engine_version", "required_plugin_versions")
 _STATEFUL_KEYS = ("threshold", "sequence", "new_value", "periodic", "spike")
@@ -206,8 +206,8 @@ class _Loader:
         self.order.setdefault(path, len(self.order))
         try:
             documents = read_yaml(text, path)
-        except RuleLoadError as exc:
-            self.errors.append(exc)
+        except YamlError as exc:
+            self.errors.append(RuleLoadError(exc.message, exc.location))
             return
         for duplicate in documents.duplicate_keys:
             self.warnings.append(LoadWarning(f"duplicate key {duplicate.key!r}: the last one wins", duplicate.location))

@@ -20,11 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from jackwatch.errors import ConfigError, Location, RuleLoadError
+from jackwatch.errors import ConfigError, Location, YamlError
 from jackwatch.model import Severity
 from jackwatch.rules.spec import NewValue, Periodic, RuleSet, RuleSpec, Sequence, Spike, StatefulSpec, Threshold
 from jackwatch.rules.stateful import SpecError, override_stateful
-from jackwatch.rules.yamlsource import YamlMap, read_yaml
+from jackwatch.yamlsource import YamlMap, read_yaml
 
 _STATEFUL: dict[str, type] = {
     "threshold": Threshold,
@@ -54,7 +54,7 @@ def load_settings(path: str | Path) -> dict[str, RuleSetting]:
         documents = read_yaml(text, str(path)).values
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read settings file {path}: {exc}") from None
-    except RuleLoadError as exc:
+    except YamlError as exc:
         raise ConfigError(str(exc)) from None
     if len(documents) > 1:
         raise ConfigError(f"{path}: a settings file holds one YAML document")

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from jackwatch.errors import Location, RuleLoadError
+from jackwatch.errors import Location, YamlError
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -158,7 +158,7 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def read_yaml(text: str, path: str) -> YamlDocuments:
-    """Every document of ``text`` (safe loading only); a syntax error raises :class:`RuleLoadError`."""
+    """Every document of ``text`` (safe loading only); a syntax error raises :class:`YamlError`."""
     loader = _Loader(text, path)
     try:
         values: list[object] = []
@@ -167,9 +167,9 @@ def read_yaml(text: str, path: str) -> YamlDocuments:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
-        raise RuleLoadError(f"YAML syntax error: {exc.problem or exc}", location) from None
+        raise YamlError(f"YAML syntax error: {exc.problem or exc}", location) from None
     except yaml.YAMLError as exc:
-        raise RuleLoadError(f"YAML error: {exc}", Location(path)) from None
+        raise YamlError(f"YAML error: {exc}", Location(path)) from None
     finally:
         loader.dispose()
     return YamlDocuments(values, loader.duplicates)

@@ -1,0 +1,113 @@
+"""The kinds of input ``detect`` reads, and how an input names its kind (``bedrock:logs/``).
+
+An input is ``[KIND:]SPEC``: ``cloudtrail:s3://trail-bucket/AWSLogs/``, ``bedrock:invocations/``,
+``usage:cur.parquet``. Without a kind it is CloudTrail. Each kind's inputs are read by that kind's reader;
+the streams of several kinds are merged in time order, so every rule sees its source's events in order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from operator import attrgetter
+
+from jackwatch.errors import ConfigError
+from jackwatch.model import Event
+from jackwatch.sources.stats import ReadStats
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRequest:
+    """What every reader is told: the time window, where to report progress, an AWS endpoint override."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    progress: Callable[[str], None] | None = None
+    endpoint_url: str | None = None
+
+
+Reader = Callable[[Sequence[str], ReadStats, ReadRequest], Iterator[Event]]
+"""``read(specs, stats, request)``: the events of the inputs ``specs`` of one kind."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputKind:
+    """One kind of input: its prefix, the event source its records become, what it reads, and its reader."""
+
+    name: str
+    source: str
+    description: str
+    read: Reader
+
+
+def _read_cloudtrail(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+    from jackwatch.sources.cloudtrail import read_cloudtrail
+
+    return read_cloudtrail(
+        specs,
+        stats,
+        since=request.since,
+        until=request.until,
+        progress=request.progress,
+        endpoint_url=request.endpoint_url,
+    )
+
+
+INPUT_KINDS: Mapping[str, InputKind] = {
+    kind.name: kind
+    for kind in (
+        InputKind(
+            "cloudtrail",
+            "aws_cloudtrail",
+            "AWS CloudTrail: FILE, DIR, '-', s3://bucket/prefix, sqs://queue, lookup://[regions]",
+            _read_cloudtrail,
+        ),
+    )
+}
+"""Every kind of input, by the prefix that names it."""
+
+DEFAULT_KIND = "cloudtrail"
+
+INPUT_KIND_HELP = "; ".join(
+    f"{kind.name}: {kind.description}" for kind in INPUT_KINDS.values() if kind.name != DEFAULT_KIND
+)
+"""The kinds other than the default, for ``--help``."""
+
+_PREFIX = re.compile(r"^(?P<kind>[a-z][a-z0-9-]*):(?!//)(?P<spec>.+)$", re.DOTALL)
+
+
+def split_input(text: str) -> tuple[InputKind, str]:
+    """The kind and spec of one input; a ``KIND:`` prefix jackwatch does not know is a :class:`ConfigError`."""
+    found = _PREFIX.match(text)
+    if found is None:
+        return INPUT_KINDS[DEFAULT_KIND], text
+    kind = INPUT_KINDS.get(found["kind"])
+    if kind is None:
+        known = ", ".join(f"{name}:" for name in INPUT_KINDS)
+        raise ConfigError(f"{text}: unknown input kind {found['kind']!r} (known: {known})")
+    return kind, found["spec"]
+
+
+def read_inputs(inputs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+    """The events of every input, each kind read by its reader, the kinds merged in time order.
+
+    Every input is checked before anything is read (unknown kinds, and each reader's own checks).
+    """
+    if not inputs:
+        raise ConfigError("no input given")
+    grouped: dict[str, list[str]] = {}
+    for text in inputs:
+        kind, spec = split_input(text)
+        grouped.setdefault(kind.name, []).append(spec)
+    streams = [INPUT_KINDS[name].read(specs, stats, request) for name, specs in grouped.items()]
+    if len(streams) == 1:
+        return streams[0]
+    return heapq.merge(*streams, key=attrgetter("time"))
+
+
+def kinds_of(inputs: Sequence[str]) -> frozenset[str]:
+    """The event sources the inputs will produce."""
+    return frozenset(split_input(text)[0].source for text in inputs)

@@ -1,0 +1,107 @@
+"""The spend ledger: who spent what on which model, priced over a finding's window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import pytest
+
+from jackwatch.cost import DEFAULT_TOKENS_PER_CALL, TokensPerCall, load_price_table
+from jackwatch.detect.ledger import SpendLedger
+from jackwatch.model import CostBasis, Event
+from jackwatch.normalize.asn import AsnDb
+from jackwatch.rules.fields import SourceFields
+from jackwatch.rules.sources import default_registry
+from jackwatch.sources.cloudtrail import to_event
+
+T0 = datetime(2026, 6, 10, 14, 0, tzinfo=UTC)
+THIEF = "arn:aws:iam::111122223333:user/openai-app-bedrock"
+SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+
+
+@lru_cache(maxsize=1)
+def fields() -> dict[str, SourceFields]:
+    return {name: source.fields for name, source in default_registry(AsnDb.load()).sources.items()}
+
+
+def ledger(per_call: TokensPerCall = DEFAULT_TOKENS_PER_CALL) -> SpendLedger:
+    return SpendLedger(load_price_table(), fields(), per_call)
+
+
+def invoke(seconds: float, *, user: str = "openai-app-bedrock", model: str = SONNET, **changes: Any) -> Event:
+    record: dict[str, Any] = {
+        "eventVersion": "1.09",
+        "eventTime": (T0 + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z"),
+        "eventSource": "bedrock.amazonaws.com",
+        "eventName": "InvokeModel",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "5.161.100.20",
+        "userAgent": "axios/1.6.1",
+        "userIdentity": {
+            "type": "IAMUser",
+            "arn": f"arn:aws:iam::111122223333:user/{user}",
+            "accountId": "111122223333",
+            "accessKeyId": "AKIAEXAMPLEKEY000001",
+        },
+        "requestParameters": {"modelId": model},
+        "requestID": f"req-{user}-{seconds}",
+        "eventID": f"ev-{user}-{seconds}",
+        **changes,
+    }
+    return to_event(record, "test")
+
+
+def feed(book: SpendLedger, events: list[Event]) -> None:
+    assert list(book.tap(events)) == events  # the tap hands every event on, unchanged
+
+
+def test_cloudtrail_invocations_are_estimated_from_calls() -> None:
+    book = ledger()
+    feed(book, [invoke(18 * i) for i in range(100)])  # 100 calls in 30 minutes
+    cost = book.cost(THIEF, T0, T0 + timedelta(minutes=30))
+    assert cost is not None
+    # 100 calls × (1,000 input × $3 + 500 output × $15) per million tokens = $1.05; the window counts as one hour
+    assert (cost.usd, cost.burn_rate_usd_per_hour, cost.projected_24h_usd) == (1.05, 1.05, 25.2)
+    assert cost.basis is CostBasis.INVOCATIONS and cost.estimated and cost.unknown_models == ()
+
+
+def test_window_and_principal_select_the_spend() -> None:
+    book = ledger()
+    feed(book, [invoke(60 * minute) for minute in range(180)] + [invoke(30, user="billing-batch")])
+    two_hours = book.cost(THIEF, T0, T0 + timedelta(minutes=119))
+    assert two_hours is not None and two_hours.usd == pytest.approx(120 * 0.0105)
+    assert two_hours.burn_rate_usd_per_hour == pytest.approx(120 * 0.0105 / (119 / 60), abs=0.01)
+    assert book.cost(THIEF, T0 + timedelta(hours=5), T0 + timedelta(hours=6)) is None
+    assert book.cost("arn:aws:iam::111122223333:user/nobody", T0, T0 + timedelta(hours=3)) is None
+
+
+def test_failed_and_non_invocation_calls_cost_nothing() -> None:
+    book = ledger()
+    denied = invoke(0, errorCode="AccessDeniedException", errorMessage="not authorized")
+    listing = invoke(5, eventName="ListFoundationModels", requestParameters={})
+    feed(book, [denied, listing])
+    assert book.cost(THIEF, T0, T0 + timedelta(hours=1)) is None
+
+
+def test_unknown_models_are_listed_never_priced_as_zero() -> None:
+    book = ledger()
+    feed(book, [invoke(0, model="acme.mystery-model-v1:0"), invoke(1)])
+    cost = book.cost(THIEF, T0, T0 + timedelta(minutes=1))
+    assert cost is not None and cost.usd == 0.0105
+    assert cost.unknown_models == ("aws_bedrock acme.mystery-model-v1:0",)
+
+
+def test_tokens_per_call_assumption_scales_the_estimate() -> None:
+    book = ledger(TokensPerCall(input=10_000, output=2_000))
+    feed(book, [invoke(i) for i in range(10)])
+    cost = book.cost(THIEF, T0, T0 + timedelta(minutes=1))
+    assert cost is not None and cost.usd == pytest.approx(10 * (10_000 * 3 + 2_000 * 15) / 1e6)
+
+
+def test_inference_profiles_are_priced_like_their_model() -> None:
+    book = ledger()
+    feed(book, [invoke(0, requestParameters={"modelId": f"us.{SONNET}"})])
+    cost = book.cost(THIEF, T0, T0 + timedelta(minutes=1))
+    assert cost is not None and cost.usd == 0.0105
