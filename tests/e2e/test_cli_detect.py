@@ -96,7 +96,7 @@ def trail_report() -> dict[str, Any]:
 
 
 def test_a_cloudtrail_file_gives_findings_and_stats_in_json(probe_report: dict[str, Any]) -> None:
-    assert set(probe_report) == {"findings", "stats"}
+    assert set(probe_report) == {"findings", "incidents", "stats"}
     for finding in probe_report["findings"]:
         assert set(finding) >= FINDING_KEYS, finding
         assert finding["severity"] in SEVERITIES

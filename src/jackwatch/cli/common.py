@@ -11,6 +11,7 @@ from typing import IO, Any
 
 import typer
 
+from jackwatch.correlate.incidents import Incident
 from jackwatch.errors import ConfigError
 from jackwatch.model import Finding, Severity
 from jackwatch.outputs import OutputFormat, render
@@ -51,11 +52,21 @@ def output_stream(path: Path | None) -> Iterator[IO[bytes]]:
         yield stream
 
 
-def write_report(fmt: OutputFormat, findings: Sequence[Finding], stats: Mapping[str, Any], output: Path | None) -> None:
+def write_report(
+    fmt: OutputFormat,
+    findings: Sequence[Finding],
+    stats: Mapping[str, Any],
+    output: Path | None,
+    incidents: Sequence[Incident] = (),
+) -> None:
     """Render the report in ``fmt`` to ``output`` (or stdout, in colour on a terminal)."""
-    color = output is None and fmt is OutputFormat.TABLE and sys.stdout.isatty()
     with output_stream(output) as stream:
-        render(fmt, ordered(findings), stats, stream, color=color)
+        render(fmt, ordered(findings), stats, stream, color=use_color(fmt, output), incidents=incidents)
+
+
+def use_color(fmt: OutputFormat, output: Path | None) -> bool:
+    """Whether a report is written in colour: a table going to a terminal."""
+    return output is None and fmt is OutputFormat.TABLE and sys.stdout.isatty()
 
 
 def store_url(db: str | None) -> str:

@@ -85,5 +85,5 @@ def detect(
         with open_store(url) as opened:
             store_result(opened, result, "detect", inputs, stats)
     findings = [finding for finding, _ in result.findings]
-    write_report(fmt, findings, stats, output)
+    write_report(fmt, findings, stats, output, result.incidents)
     return exit_code(findings, threshold, result.read.files_failed > 0)

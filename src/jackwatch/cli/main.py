@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from jackwatch import __version__
-from jackwatch.cli import demo, detect, findings, prices, rules
+from jackwatch.cli import demo, detect, findings, incidents, prices, rules
 from jackwatch.errors import JackwatchError
 
 EXIT_USAGE = 2
@@ -28,6 +28,7 @@ app = typer.Typer(
 )
 app.command(name="detect")(detect.detect)
 app.command(name="findings")(findings.findings)
+app.command(name="incidents")(incidents.incidents)
 app.command(name="demo")(demo.demo)
 app.command(name="prices")(prices.prices)
 app.add_typer(rules.app, name="rules")

@@ -126,7 +126,7 @@ def summarize_spend(
         priced += 1
     return Spend(
         total if priced or not unpriced else None,
-        _hours(start, end),
+        window_hours(start, end),
         estimated,
         tuple(unknown),
         tuple(problems),
@@ -143,7 +143,8 @@ def _cost(record: UsageRecord, table: PriceTable, per_call: TokensPerCall) -> Co
     return estimate_cost(price, record.usage, per_call)
 
 
-def _hours(start: datetime | None, end: datetime | None) -> Decimal:
+def window_hours(start: datetime | None, end: datetime | None) -> Decimal:
+    """The hours from ``start`` to ``end`` that a burn rate is taken over: at least :data:`MIN_WINDOW_HOURS`."""
     if start is None or end is None:
         return MIN_WINDOW_HOURS
     hours = Decimal((end - start) // timedelta(microseconds=1)) / _MICROSECONDS_PER_HOUR

@@ -18,7 +18,7 @@ from decimal import Decimal
 from jackwatch.cost import TokensPerCall, TokenUsage, UsageRecord, summarize_spend
 from jackwatch.cost.compute import to_usd
 from jackwatch.cost.table import PriceTable
-from jackwatch.model import CostBasis, CostFigures, Event
+from jackwatch.model import CostBasis, CostFigures, Event, most_precise
 from jackwatch.rules.condition import compile_condition, parse
 from jackwatch.rules.fields import SourceFields
 from jackwatch.rules.spec import field_reader
@@ -174,7 +174,7 @@ class SpendLedger:
             usd=to_usd(billed + (spend.cost or Decimal(0))),
             burn_rate_usd_per_hour=to_usd(rate),
             projected_24h_usd=to_usd(rate * 24),
-            basis=min(bases, key=_PRECISION.index),
+            basis=most_precise(bases),
             estimated=spend.estimated,
             unknown_models=tuple(sorted({f"{unknown.provider} {unknown.model}" for unknown in spend.unknown_models})),
         )
@@ -187,10 +187,6 @@ class SpendLedger:
             return UsageRecord(time, provider, model, region, use.tokens)
         unpriced = use.invocations - len(use.request_ids & self.priced_requests)
         return UsageRecord(time, provider, model, region, unpriced) if unpriced > 0 else None
-
-
-_PRECISION = [CostBasis.TOKENS, CostBasis.BILLING, CostBasis.INVOCATIONS]
-"""Bases from the most to the least precise: a window's figures are as precise as their best part."""
 
 
 def _count(value: object) -> int | None:

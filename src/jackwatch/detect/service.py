@@ -16,6 +16,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jackwatch.correlate.incidents import Incident, find_incidents
+from jackwatch.correlate.probes import ProbeCorrelation, builtin_correlation_files, correlate_probes, load_correlation
 from jackwatch.cost import DEFAULT_TOKENS_PER_CALL, PriceTable, TokensPerCall
 from jackwatch.detect.aggregate import FindingAggregator, RuleFacts
 from jackwatch.detect.ledger import SpendLedger
@@ -56,6 +58,7 @@ class Detector:
     registry: SourceRegistry
     loaded: LoadResult
     compiled: CompiledRuleSet
+    correlations: tuple[ProbeCorrelation, ...] = ()
 
 
 @dataclass(slots=True)
@@ -66,6 +69,7 @@ class DetectionResult:
     read: ReadStats
     matches: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    incidents: list[Incident] = field(default_factory=list)
 
     def stats(self, detector: Detector) -> dict[str, Any]:
         """JSON-ready statistics: what was read and skipped (and why), rules used, matches per rule."""
@@ -92,7 +96,8 @@ def build_detector(selection: RuleSelection, asn_db: AsnDb) -> Detector:
     ruleset = loaded.ruleset
     if selection.settings is not None:
         ruleset = apply_settings(ruleset, load_settings(selection.settings))
-    return Detector(registry, loaded, compile_ruleset(ruleset, registry))
+    correlations = tuple(load_correlation(path) for path in builtin_correlation_files()) if selection.builtin else ()
+    return Detector(registry, loaded, compile_ruleset(ruleset, registry), correlations)
 
 
 def _facts(rule: CompiledRule) -> RuleFacts:
@@ -178,16 +183,28 @@ def detect_inputs(
     read = ReadStats()
     events = read_inputs(inputs, read, request)
     if pricing is None:
-        return detect_events(detector, events, read)
-    sources = detector.registry.sources
-    read_sources = {name: sources[name].fields for name in kinds_of(inputs) if name in sources}
-    ledger = SpendLedger(pricing.table, read_sources, pricing.per_call)
-    result = detect_events(detector, ledger.tap(events), read)
-    result.findings = [
-        (replace(finding, cost=ledger.cost(finding.subject, finding.first_seen, finding.last_seen)), ids)
-        for finding, ids in result.findings
-    ]
+        result = detect_events(detector, events, read)
+    else:
+        sources = detector.registry.sources
+        read_sources = {name: sources[name].fields for name in kinds_of(inputs) if name in sources}
+        ledger = SpendLedger(pricing.table, read_sources, pricing.per_call)
+        result = detect_events(detector, ledger.tap(events), read)
+        result.findings = [
+            (replace(finding, cost=ledger.cost(finding.subject, finding.first_seen, finding.last_seen)), ids)
+            for finding, ids in result.findings
+        ]
+    correlate(result, detector.correlations)
     return result
+
+
+def correlate(result: DetectionResult, correlations: Sequence[ProbeCorrelation]) -> None:
+    """Add the findings the correlation rules make from the run's findings, then group them all into incidents."""
+    findings = [finding for finding, _ in result.findings]
+    for rule in correlations:
+        made = correlate_probes(findings, rule)
+        result.matches[rule.id] += len(made)
+        result.findings.extend((finding, finding.event_ids) for finding in made)
+    result.incidents = find_incidents([finding for finding, _ in result.findings])
 
 
 def store_result(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -16,6 +17,11 @@ class CostBasis(StrEnum):
     """The provider's own charges (billing exports, cost APIs)."""
     INVOCATIONS = "invocations"
     """Invocation counts times an assumed number of tokens per call: an estimate."""
+
+
+def most_precise(bases: Iterable[CostBasis]) -> CostBasis:
+    """The most precise of ``bases`` (figures made of several parts are as precise as their best part)."""
+    return min(bases, key=list(CostBasis).index)
 
 
 @dataclass(frozen=True, slots=True)

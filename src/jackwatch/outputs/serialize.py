@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from jackwatch.correlate.incidents import Incident
 from jackwatch.model import CostFigures, Finding
 
 
@@ -63,3 +64,36 @@ COST_MEMBERS = (
     "cost_estimated",
     "cost_unknown_models",
 )
+
+
+def incident_to_dict(incident: Incident) -> dict[str, Any]:
+    """An incident as a JSON-ready dict: what it involved, its timeline (one entry per finding) and its cost."""
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "severity": incident.severity.value,
+        "first_seen": iso(incident.first_seen),
+        "last_seen": iso(incident.last_seen),
+        "findings": len(incident.finding_ids),
+        "finding_ids": list(incident.finding_ids),
+        "rule_ids": list(incident.rule_ids),
+        "principals": list(incident.principals),
+        "providers": list(incident.providers),
+        "models": list(incident.models),
+        "source_ips": list(incident.source_ips),
+        "asns": list(incident.asns),
+        "user_agents": list(incident.user_agents),
+        "timeline": [
+            {
+                "time": iso(entry.time),
+                "finding_id": entry.finding_id,
+                "rule_id": entry.rule_id,
+                "title": entry.title,
+                "severity": entry.severity.value,
+                "principal": entry.subject,
+                "provider": entry.provider,
+            }
+            for entry in incident.timeline
+        ],
+        **cost_members(incident.cost),
+    }

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from jackwatch.correlate.incidents import Incident
 from jackwatch.model import CostFigures, Finding, Severity
 from jackwatch.outputs.serialize import utc
 
@@ -27,9 +29,16 @@ PLAIN_WIDTH = 200
 _SHOWN_PROBLEMS = 10
 """Problems listed in the summary; the rest are counted."""
 
+_SHOWN_STEPS = 8
+"""Timeline entries listed per incident; the rest are counted."""
+
 
 def _short_time(finding: Finding) -> str:
-    first_seen, last_seen = utc(finding.first_seen), utc(finding.last_seen)
+    return _span(finding.first_seen, finding.last_seen)
+
+
+def _span(start: datetime, end: datetime) -> str:
+    first_seen, last_seen = utc(start), utc(end)
     first = first_seen.strftime("%Y-%m-%d %H:%M")
     last = last_seen.strftime("%H:%M" if last_seen.date() == first_seen.date() else "%Y-%m-%d %H:%M")
     return f"{first} → {last}"
@@ -102,6 +111,35 @@ def findings_table(findings: Sequence[Finding]) -> Table:
     return table
 
 
+def incidents_table(incidents: Sequence[Incident]) -> Table:
+    """One row per incident: severity, what it is about, when, which providers and models, what it cost."""
+    table = Table(title=f"{len(incidents)} incident(s)", expand=True, show_lines=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("incident", overflow="fold", ratio=3)
+    table.add_column("when (UTC)", no_wrap=True)
+    table.add_column("timeline", overflow="fold", ratio=3)
+    table.add_column("cost (USD)", no_wrap=True, justify="right")
+    for incident in incidents:
+        what = Text(incident.title, style="bold")
+        if incident.models:
+            what.append(f"\nmodels: {_joined(list(incident.models))}", style="dim")
+        if incident.source_ips:
+            what.append(f"\nfrom: {_joined(list(incident.source_ips))}", style="dim")
+        steps = "\n".join(
+            f"{utc(entry.time).strftime('%H:%M')} {entry.rule_id}" for entry in incident.timeline[:_SHOWN_STEPS]
+        )
+        if len(incident.timeline) > _SHOWN_STEPS:
+            steps += f"\n… {len(incident.timeline) - _SHOWN_STEPS} more"
+        table.add_row(
+            Text(incident.severity.value, style=_STYLE[incident.severity]),
+            what,
+            Text(_span(incident.first_seen, incident.last_seen)),
+            Text(steps),
+            cost_text(incident.cost),
+        )
+    return table
+
+
 def _summary(stats: Mapping[str, Any]) -> str:
     """What was read and skipped (for runs that read input), or the other statistics given."""
     if "events_read" not in stats:
@@ -120,18 +158,35 @@ def _summary(stats: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render_table(findings: Sequence[Finding], stats: Mapping[str, Any], *, color: bool) -> str:
-    """The findings table followed by the run summary, as text.
+def render_incident_table(incidents: Sequence[Incident], stats: Mapping[str, Any], *, color: bool) -> str:
+    """The incidents table followed by the summary, as text (see :func:`render_table` for ``color``)."""
+    console, buffer = _console(color)
+    console.print(incidents_table(incidents) if incidents else "No incidents.")
+    if stats:
+        console.print(_summary(stats), highlight=False, markup=False)
+    return buffer.getvalue()
+
+
+def _console(color: bool) -> tuple[Console, io.StringIO]:
+    buffer = io.StringIO()
+    return Console(file=buffer, force_terminal=color, no_color=not color, width=None if color else PLAIN_WIDTH), buffer
+
+
+def render_table(
+    findings: Sequence[Finding], stats: Mapping[str, Any], *, color: bool, incidents: Sequence[Incident] = ()
+) -> str:
+    """The findings table, the incidents table (when there are incidents), then the run summary, as text.
 
     ``color`` means the text goes to a terminal: ANSI colours, at the terminal's width. Otherwise the
     text is plain and :data:`PLAIN_WIDTH` wide, so that principals and rule ids stay on one line.
     """
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=None if color else PLAIN_WIDTH)
+    console, buffer = _console(color)
     if findings:
         console.print(findings_table(findings))
     else:
         console.print("No findings.")
+    if incidents:
+        console.print(incidents_table(incidents))
     if stats:
         console.print(_summary(stats), highlight=False, markup=False)
     return buffer.getvalue()

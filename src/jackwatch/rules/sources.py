@@ -66,11 +66,19 @@ def not_read(source: str) -> str:
 
 def default_registry(asn_db: AsnDb) -> SourceRegistry:
     """The sources jackwatch reads (``asn_db`` serves IP → ASN lookups)."""
-    from jackwatch.rules.fields import cloudtrail
+    from jackwatch.rules.fields import (
+        cloudtrail,
+        gcp_audit,
+        usage,
+    )
     from jackwatch.sources.cloudtrail import records as cloudtrail_records
+    from jackwatch.sources.gcp import records as gcp_records
+    from jackwatch.sources.usage import row as usage_row
 
     return SourceRegistry.of(
         [
             EventSource(cloudtrail.cloudtrail_fields(asn_db), cloudtrail_records.to_event),
+            EventSource(gcp_audit.gcp_audit_fields(asn_db), gcp_records.to_event),
+            EventSource(usage.usage_fields(), usage_row.event_from_record),
         ]
     )

@@ -10,23 +10,28 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from operator import attrgetter
+from pathlib import Path
 
 from jackwatch.errors import ConfigError
 from jackwatch.model import Event
+from jackwatch.sources.reading.context import TimeWindow
 from jackwatch.sources.stats import ReadStats
 
 
 @dataclass(frozen=True, slots=True)
 class ReadRequest:
-    """What every reader is told: the time window, where to report progress, an AWS endpoint override."""
+    """What every reader is told: the time window, where to report progress, an AWS endpoint override, and the
+    currency rates to USD (``{"EUR": Decimal("1.08")}``) for billing exports in other currencies."""
 
     since: datetime | None = None
     until: datetime | None = None
     progress: Callable[[str], None] | None = None
     endpoint_url: str | None = None
+    rates: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 Reader = Callable[[Sequence[str], ReadStats, ReadRequest], Iterator[Event]]
@@ -56,6 +61,24 @@ def _read_cloudtrail(specs: Sequence[str], stats: ReadStats, request: ReadReques
     )
 
 
+def _read_gcp(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+    from jackwatch.sources.gcp import read_gcp_audit
+
+    return read_gcp_audit(specs, stats, since=request.since, until=request.until, progress=request.progress)
+
+
+def _read_usage(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+    from jackwatch.sources.usage.files import read_usage_files
+
+    window = TimeWindow.of(request.since, request.until)
+    for spec in specs:
+        if request.progress is not None:
+            request.progress(spec)
+        for event in read_usage_files([Path(spec)], stats, rates=request.rates):
+            if window.contains(event.time):
+                yield event
+
+
 INPUT_KINDS: Mapping[str, InputKind] = {
     kind.name: kind
     for kind in (
@@ -64,6 +87,14 @@ INPUT_KINDS: Mapping[str, InputKind] = {
             "aws_cloudtrail",
             "AWS CloudTrail: FILE, DIR, '-', s3://bucket/prefix, sqs://queue, lookup://[regions]",
             _read_cloudtrail,
+        ),
+        InputKind("gcp", "gcp_auditlog", "Google Cloud audit logs (LogEntry JSON): FILE, DIR, '-'", _read_gcp),
+        InputKind(
+            "usage",
+            "llm_usage",
+            "billing exports (AWS CUR 2.0 and legacy, GCP billing export, Azure cost exports; CSV, Parquet, JSON "
+            "Lines) as FILE or DIR",
+            _read_usage,
         ),
     )
 }

@@ -61,12 +61,39 @@ FINDING_SCHEMA: dict[str, Any] = {
         "cost_unknown_models": {"type": ["array", "null"], "items": {"type": "string"}},
     },
 }
+INCIDENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "id",
+        "title",
+        "severity",
+        "first_seen",
+        "last_seen",
+        "finding_ids",
+        "principals",
+        "providers",
+        "timeline",
+        "cost_usd",
+        "burn_rate_usd_per_hour",
+        "projected_24h_usd",
+    ],
+    "properties": {
+        "severity": {"enum": ["critical", "high", "medium", "low", "info"]},
+        "first_seen": {"type": "string", "pattern": UTC_Z},
+        "finding_ids": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "timeline": {
+            "type": "array",
+            "items": {"type": "object", "required": ["time", "finding_id", "rule_id", "principal", "provider"]},
+        },
+    },
+}
 REPORT_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["findings", "stats"],
+    "required": ["findings", "incidents", "stats"],
     "additionalProperties": False,
     "properties": {
         "findings": {"type": "array", "items": FINDING_SCHEMA},
+        "incidents": {"type": "array", "items": INCIDENT_SCHEMA},
         "stats": {
             "type": "object",
             "required": ["events_read", "events_skipped", "skipped_by_reason"],

@@ -14,7 +14,7 @@ def test_default_registry_reads_cloudtrail() -> None:
     event = source.make_event({"eventName": "StopLogging", "eventTime": "2026-01-01T00:00:00Z"}, "here")
     assert (event.source, event.name, event.origin) == ("aws_cloudtrail", "StopLogging", "here")
     assert registry.get("syscall") is None
-    assert registry.unsupported == FALCO_SOURCES - {"aws_cloudtrail"}
+    assert registry.unsupported == FALCO_SOURCES - {"aws_cloudtrail", "gcp_auditlog"}
     assert {"syscall", "k8s_audit"} <= registry.unsupported
 
 

@@ -1,0 +1,1 @@
+"""Correlation across findings: incidents (and, later, risks and attack paths)."""

@@ -1,0 +1,131 @@
+"""Bucketed usage and cost reports of the OpenAI and Anthropic Admin APIs, page by page, into usage rows.
+
+Both APIs list time buckets, ``{"data": [{<start>, <end>, "results": [...]}], "has_more": …, "next_page": …}``,
+paged with the ``page`` cursor; each result of a bucket becomes one row. A bucket or a result that is not what
+the API documents is counted with the page's URL and the bucket's number (1-based) as its location, and its JSON
+path in the message (``data[2].results[0]: missing output_tokens``); the rest of the page is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from jackwatch.errors import Location
+from jackwatch.sources.http import ApiClient, ListShape, Page, Params, cursor_pages
+from jackwatch.sources.reading.records import RecordError, field_error, not_an_object
+from jackwatch.sources.stats import ReadStats
+from jackwatch.sources.usage.currency import UsdConverter
+from jackwatch.sources.usage.row import UsageRow
+
+REPORT_SHAPE = ListShape(items="data", has_more="has_more", next_cursor="next_page")
+"""Where a report page keeps its buckets and its next page's cursor."""
+
+CURSOR = "page"
+"""The parameter that asks for the next page."""
+
+Query = Mapping[str, str | int | Sequence[str]]
+"""Request parameters; a list value is sent as one ``key=item`` pair per item (``group_by[]=model``)."""
+
+
+def query(values: Query) -> Params:
+    """``values`` as the client's parameters (httpx sends a list value as repeated keys)."""
+    return cast("Params", values)
+
+
+@dataclass(frozen=True, slots=True)
+class BucketContext:
+    """What the results of one bucket share: the account, the bucket's bounds, the page they were read from
+    and the bucket's number in it (1-based), and the currency converter of that page."""
+
+    account: str
+    start: datetime
+    end: datetime
+    origin: str
+    line: int
+    converter: UsdConverter
+
+
+BucketTimes = Callable[[Mapping[str, Any]], tuple[datetime, datetime]]
+"""The bounds of a bucket; raises :class:`RecordError` when they are missing or not times."""
+
+ParseResult = Callable[[Mapping[str, Any], BucketContext], UsageRow]
+"""The row of one result of a bucket; raises :class:`RecordError` (or :class:`ValueError`) for a bad result."""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One report endpoint: its path, how its buckets give their bounds, and how a result becomes a row."""
+
+    path: str
+    times: BucketTimes
+    parse: ParseResult
+
+
+def report_rows(
+    api: ApiClient,
+    report: Report,
+    params: Params,
+    account: Callable[[], str],
+    stats: ReadStats,
+    progress: Callable[[str], None],
+) -> Iterator[UsageRow]:
+    """The rows of every page of ``report``; ``account`` names the account once a page has been fetched."""
+    for page in cursor_pages(api, report.path, params, cursor_param=CURSOR, shape=REPORT_SHAPE):
+        progress(page.origin)
+        converter = UsdConverter({})
+        yield from page_rows(page, report, account(), converter, stats)
+        converter.report(stats, page.origin)
+    stats.files_read += 1
+
+
+def page_rows(
+    page: Page, report: Report, account: str, converter: UsdConverter, stats: ReadStats
+) -> Iterator[UsageRow]:
+    """The rows of the buckets of one page, each bad bucket or result counted with its location."""
+    for index, bucket in enumerate(page.items):
+        where = Location(page.origin, index + 1)
+        try:
+            if not isinstance(bucket, Mapping):
+                raise not_an_object(bucket)
+            start, end = report.times(bucket)
+            results = bucket.get("results")
+            if not isinstance(results, list):
+                raise field_error("results", results, "an array")
+        except RecordError as exc:
+            stats.skip(exc.reason, where, f"data[{index}]: {exc.message}")
+            continue
+        context = BucketContext(account, start, end, page.origin, index + 1, converter)
+        for number, result in enumerate(results):
+            path = f"data[{index}].results[{number}]"
+            try:
+                if not isinstance(result, Mapping):
+                    raise not_an_object(result)
+                yield report.parse(result, context)
+            except RecordError as exc:
+                stats.skip(exc.reason, where, f"{path}: {exc.message}")
+            except ValueError as exc:
+                stats.skip("invalid_field", where, f"{path}: {exc}")
+
+
+# ------------------------------------------------------------------------------- values of a result
+
+
+def count(result: Mapping[str, Any], name: str, *, required: bool = True) -> int | None:
+    """A token or request count: a whole number ≥ 0; ``None`` when absent and not ``required``."""
+    value = result.get(name)
+    if value is None and not required:
+        return None
+    if type(value) is not int or value < 0:
+        raise field_error(name, value, "a whole number ≥ 0")
+    return value
+
+
+def text(result: Mapping[str, Any], name: str) -> str | None:
+    """An id or a name: text, ``None`` when null, absent or empty."""
+    value = result.get(name)
+    if value is not None and not isinstance(value, str):
+        raise field_error(name, value, "text or null")
+    return value or None
