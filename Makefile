@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SOURCES := aws_cloudtrail aws_bedrock_invocation llm_usage azure_openai gcp_auditlog openai_audit anthropic_activity
 
 .PHONY: demo test lint format bench docs clean
 
@@ -28,8 +29,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests tools benchmarks examples
 
 docs: $(STAMP)
-	$(BIN)/jackwatch rules docs --output docs/rules/aws_cloudtrail.md
-	$(BIN)/jackwatch rules fields aws_cloudtrail --output docs/fields/aws_cloudtrail.md
+	for source in $(SOURCES); do \
+		$(BIN)/jackwatch rules docs --source $$source --output docs/rules/$$source.md && \
+		$(BIN)/jackwatch rules fields $$source --output docs/fields/$$source.md || exit 1; \
+	done
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/detect_throughput.py

@@ -1,4 +1,4 @@
-"""The documentation matches the code: the generated rule reference, and the examples of docs/rules.md."""
+"""The documentation matches the code: the generated rule and field references, and the examples of docs/rules.md."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.rules.docs import render_rule_docs
+from jackwatch.rules.fields.docs import render_field_docs
 from jackwatch.rules.inline_tests import run_inline_tests
 from jackwatch.rules.loader import builtin_rule_files, load_rules, load_texts
 from jackwatch.rules.settings import apply_settings, parse_settings
@@ -19,9 +20,8 @@ from jackwatch.rules.sources import SourceRegistry, default_registry
 from jackwatch.yamlsource import read_yaml
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-REFERENCE = DOCS / "rules" / "aws_cloudtrail.md"
 GUIDE = DOCS / "rules.md"
-STALE = "docs/rules/aws_cloudtrail.md is not the generator's output for the built-in pack: run `make docs`"
+STALE = "is not the generator's output for the built-in pack: run `make docs`"
 
 _EXAMPLE = re.compile(r"```yaml\n# example: (standalone|after the built-in pack|settings)\n(.*?)```", re.DOTALL)
 """A YAML block of the guide that must work as written; its first line says how it is loaded. A standalone
@@ -42,17 +42,32 @@ def examples() -> list[tuple[str, str, str]]:
     ]
 
 
-def test_rule_reference_is_current() -> None:
-    loaded = load_rules(builtin_rule_files(), registry())
-    assert not loaded.errors, "\n".join(map(str, loaded.errors))
-    expected = render_rule_docs(loaded.ruleset)
-    assert REFERENCE.is_file(), f"{REFERENCE} is missing: run `make docs`"
-    actual = REFERENCE.read_text(encoding="utf-8")
+def sources() -> list[str]:
+    return sorted(registry().sources)
+
+
+def assert_current(page: Path, expected: str) -> None:
+    assert page.is_file(), f"{page} is missing: run `make docs`"
+    actual = page.read_text(encoding="utf-8")
     if actual != expected:
         diff = difflib.unified_diff(
             actual.splitlines(), expected.splitlines(), "docs (committed)", "docs (generated)", lineterm=""
         )
-        pytest.fail(STALE + "\n" + "\n".join(islice(diff, 40)))
+        pytest.fail(f"{page.relative_to(DOCS.parent)} {STALE}\n" + "\n".join(islice(diff, 40)))
+
+
+@pytest.mark.parametrize("source", sources())
+def test_rule_reference_is_current(source: str) -> None:
+    loaded = load_rules(builtin_rule_files(), registry())
+    assert not loaded.errors, "\n".join(map(str, loaded.errors))
+    assert_current(DOCS / "rules" / f"{source}.md", render_rule_docs(loaded.ruleset, source))
+
+
+@pytest.mark.parametrize("source", sources())
+def test_field_reference_is_current(source: str) -> None:
+    found = registry().get(source)
+    assert found is not None
+    assert_current(DOCS / "fields" / f"{source}.md", render_field_docs(found.fields))
 
 
 def test_the_guide_has_examples() -> None:

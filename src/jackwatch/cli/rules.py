@@ -97,7 +97,7 @@ def list_rules(files: list[Path] = FilesArgument, with_builtin: bool = WithBuilt
     loaded = _load(files, with_builtin)
     table = Table(title=f"{len(loaded.ruleset.rules)} rule(s)", expand=True)
     for column in ("id", "name", "severity", "source", "tags", "status"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column == "id")
     for rule in loaded.ruleset.rules:
         status = "unsupported source" if rule.unsupported else ("enabled" if rule.enabled else "disabled")
         cells = (rule.id, rule.name, rule.severity.value, rule.source, ", ".join(rule.tags), status)
@@ -112,13 +112,14 @@ def docs(
     files: list[Path] = FilesArgument,
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the Markdown to this file."),
     with_builtin: bool = WithBuiltinOption,
+    source: str | None = typer.Option(None, "--source", help="Only the rules of this event source (aws_cloudtrail…)."),
 ) -> int:
     """Generate the Markdown rule reference (what, why, false positives, response, parameters)."""
     loaded = _load(files, with_builtin)
     if loaded.errors:
         _report_problems(loaded, _stderr())
         return 1
-    _write(render_rule_docs(loaded.ruleset), output)
+    _write(render_rule_docs(loaded.ruleset, source), output)
     return 0
 
 

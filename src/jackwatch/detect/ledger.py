@@ -10,7 +10,7 @@ grows with the minutes of activity, not with the number of calls; a finding's wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -28,17 +28,19 @@ MINUTE = 60
 
 @dataclass(frozen=True, slots=True)
 class SpendSource:
-    """How the events of one source tell spend: which events count, and the fields naming who, what, how much.
+    """How the events of one source tell spend: which events count, and the fields naming what, where, how much.
 
-    ``when`` is a condition (rule syntax) the events must meet; ``tokens`` names the input, output, cache-read
-    and cache-write token fields (``None``: each event is one invocation); ``usd`` names a field holding a
-    charge already in USD (billing rows), which is taken as it is.
+    Who spent is the source's principal (the subject of its findings). ``when`` is a condition (rule syntax) the
+    events must meet; ``provider`` is the price-table provider, or ``provider_field`` names a field holding it.
+    ``tokens`` names the input, output, cache-read and cache-write token fields; ``usd`` a field holding a charge
+    already in USD. An event is priced from its charge if it has one, else from its tokens, else it counts as one
+    invocation.
     """
 
-    provider: str
     when: str
-    principal: str
     model: str
+    provider: str = ""
+    provider_field: str | None = None
     region: str | None = None
     request_id: str | None = None
     tokens: tuple[str, str, str, str] | None = None
@@ -47,12 +49,32 @@ class SpendSource:
 
 SPEND_SOURCES: Mapping[str, SpendSource] = {
     "aws_cloudtrail": SpendSource(
-        provider="aws_bedrock",
         when="ct.name in (InvokeModel, InvokeModelWithResponseStream, Converse, ConverseStream) and aws.success = true",
-        principal="aws.principal",
         model="aws.model_id",
+        provider="aws_bedrock",
         region="ct.region",
         request_id="ct.requestid",
+    ),
+    "aws_bedrock_invocation": SpendSource(
+        when="bedrock.error = false",
+        model="bedrock.model_id",
+        provider="aws_bedrock",
+        region="bedrock.region",
+        request_id="bedrock.request_id",
+        tokens=(
+            "bedrock.input_tokens",
+            "bedrock.output_tokens",
+            "bedrock.cache_read_tokens",
+            "bedrock.cache_write_tokens",
+        ),
+    ),
+    "llm_usage": SpendSource(
+        when="usage.model exists",
+        model="usage.model",
+        provider_field="usage.provider",
+        region="usage.region",
+        tokens=("usage.input_tokens", "usage.output_tokens", "usage.cache_read_tokens", "usage.cache_write_tokens"),
+        usd="usage.cost_usd",
     ),
 }
 """The sources whose events carry spend, by source name."""
@@ -75,15 +97,19 @@ class _Reader:
     """One source's spend, read from its events through its fields."""
 
     def __init__(self, spec: SpendSource, fields: SourceFields) -> None:
-        self.spec = spec
         self.accepts = compile_condition(parse(spec.when), fields)
-        self.principal = field_reader(fields, spec.principal)
+        self.principal = fields.principal
         self.model = field_reader(fields, spec.model)
+        self.provider = field_reader(fields, spec.provider_field) if spec.provider_field else _constant(spec.provider)
         self.region = field_reader(fields, spec.region) if spec.region else _nothing
         self.request_id = field_reader(fields, spec.request_id) if spec.request_id else _nothing
         self.tokens = tuple(field_reader(fields, name) for name in spec.tokens) if spec.tokens else ()
-        self.usd = field_reader(fields, spec.usd) if spec.usd else None
-        self.basis = CostBasis.BILLING if spec.usd else CostBasis.TOKENS if spec.tokens else CostBasis.INVOCATIONS
+        self.usd = field_reader(fields, spec.usd) if spec.usd else _nothing
+        self.has_tokens = bool(spec.tokens)
+
+
+def _constant(value: str) -> Callable[[Event], object]:
+    return lambda _event: value
 
 
 def _nothing(_event: Event) -> None:
@@ -107,7 +133,7 @@ class SpendLedger:
         self.table = table
         self.per_call = per_call
         self.readers = {name: _Reader(spec, sources[name]) for name, spec in spend_sources.items() if name in sources}
-        self.join = any(reader.basis is CostBasis.TOKENS for reader in self.readers.values())
+        self.join = any(reader.has_tokens for reader in self.readers.values())
         self.uses: dict[str, dict[_Key, _Use]] = {}
         self.priced_requests: set[str] = set()
 
@@ -122,28 +148,32 @@ class SpendLedger:
 
     def _record(self, reader: _Reader, event: Event) -> None:
         principal = reader.principal(event)
-        model = reader.model(event)
-        if not isinstance(principal, str) or not isinstance(model, str):
+        model, provider = reader.model(event), reader.provider(event)
+        if not principal or not isinstance(model, str) or not isinstance(provider, str):
             return
+        usd = reader.usd(event)
+        counts = [_count(read(event)) for read in reader.tokens]
+        if isinstance(usd, int | float) and not isinstance(usd, bool):
+            basis = CostBasis.BILLING
+        elif counts and any(count is not None for count in counts):
+            basis = CostBasis.TOKENS
+        else:
+            basis = CostBasis.INVOCATIONS
         region = reader.region(event)
         minute = int(event.time.timestamp()) // MINUTE
-        key = (minute, reader.spec.provider, model, region if isinstance(region, str) else None, reader.basis)
+        key = (minute, provider, model, region if isinstance(region, str) else None, basis)
         use = self.uses.setdefault(principal, {}).setdefault(key, _Use())
-        request_id = reader.request_id(event) if self.join else None
-        if isinstance(request_id, str):
-            if reader.basis is CostBasis.TOKENS:
-                self.priced_requests.add(request_id)
-            elif reader.basis is CostBasis.INVOCATIONS:
-                use.request_ids.add(request_id)
         use.invocations += 1
-        if reader.tokens:
-            counts = [_count(read(event)) for read in reader.tokens]
+        request_id = reader.request_id(event) if self.join else None
+        if basis is CostBasis.BILLING:
+            use.usd = (use.usd or Decimal(0)) + Decimal(str(usd))
+        elif basis is CostBasis.TOKENS:
             usage = TokenUsage(counts[0], counts[1], counts[2] or 0, counts[3] or 0)
             use.tokens = usage if use.tokens is None else use.tokens + usage
-        if reader.usd is not None:
-            usd = reader.usd(event)
-            if isinstance(usd, int | float) and not isinstance(usd, bool):
-                use.usd = (use.usd or Decimal(0)) + Decimal(str(usd))
+            if isinstance(request_id, str):
+                self.priced_requests.add(request_id)
+        elif isinstance(request_id, str):
+            use.request_ids.add(request_id)
 
     def cost(self, principal: str, start: datetime, end: datetime) -> CostFigures | None:
         """What ``principal`` spent from ``start`` to ``end`` (to the minute); ``None`` when jackwatch saw it

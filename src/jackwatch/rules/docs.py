@@ -23,24 +23,26 @@ _TACTIC = re.compile(r"TA\d{4}")
 _ATLAS = re.compile(r"AML\.T\d{4}(?:\.\d{3})?")
 
 
-def render_rule_docs(ruleset: RuleSet) -> str:
-    """The reference of every rule, in load order: a summary table, then one section per rule."""
-    count = len(ruleset.rules)
+def render_rule_docs(ruleset: RuleSet, source: str | None = None) -> str:
+    """The reference of every rule (of ``source``, when given), in load order: a summary table, then one section
+    per rule."""
+    rules = [rule for rule in ruleset.rules if source is None or rule.source == source]
+    count = len(rules)
     lines = [
-        "# Rule reference",
+        "# Rule reference" + (f": `{source}`" if source else ""),
         "",
         "Generated from the rule files by `jackwatch rules docs`; do not edit by hand.",
         "",
         f"{count} rule{'' if count == 1 else 's'}.",
     ]
-    if ruleset.rules:
+    if rules:
         lines += ["", "| Rule | id | Severity | MITRE ATT&CK |", "|---|---|---|---|"]
         lines += [
             f"| [{_cell(rule.name)}](#{anchor(rule.id)}) | `{rule.id}` | {rule.severity.value} "
             f"| {mitre_links(rule.mitre)} |"
-            for rule in ruleset.rules
+            for rule in rules
         ]
-    sections = ["\n".join(_section(rule, ruleset)).strip() for rule in ruleset.rules]
+    sections = ["\n".join(_section(rule, ruleset)).strip() for rule in rules]
     return "\n\n".join(["\n".join(lines), *sections]) + "\n"
 
 

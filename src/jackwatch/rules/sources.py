@@ -67,10 +67,14 @@ def not_read(source: str) -> str:
 def default_registry(asn_db: AsnDb) -> SourceRegistry:
     """The sources jackwatch reads (``asn_db`` serves IP → ASN lookups)."""
     from jackwatch.rules.fields import (
+        azure_openai,
+        bedrock_invocation,
         cloudtrail,
         gcp_audit,
         usage,
     )
+    from jackwatch.sources.azure import records as azure_records
+    from jackwatch.sources.bedrock_invocation import records as bedrock_invocation_records
     from jackwatch.sources.cloudtrail import records as cloudtrail_records
     from jackwatch.sources.gcp import records as gcp_records
     from jackwatch.sources.usage import row as usage_row
@@ -78,7 +82,9 @@ def default_registry(asn_db: AsnDb) -> SourceRegistry:
     return SourceRegistry.of(
         [
             EventSource(cloudtrail.cloudtrail_fields(asn_db), cloudtrail_records.to_event),
+            EventSource(bedrock_invocation.bedrock_invocation_fields(), bedrock_invocation_records.to_event),
             EventSource(gcp_audit.gcp_audit_fields(asn_db), gcp_records.to_event),
+            EventSource(azure_openai.azure_openai_fields(asn_db), azure_records.to_event),
             EventSource(usage.usage_fields(), usage_row.event_from_record),
         ]
     )

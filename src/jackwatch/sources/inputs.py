@@ -61,6 +61,25 @@ def _read_cloudtrail(specs: Sequence[str], stats: ReadStats, request: ReadReques
     )
 
 
+def _read_bedrock(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+    from jackwatch.sources.bedrock_invocation import read_bedrock_invocation
+
+    return read_bedrock_invocation(
+        specs,
+        stats,
+        since=request.since,
+        until=request.until,
+        progress=request.progress,
+        endpoint_url=request.endpoint_url,
+    )
+
+
+def _read_azure(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+    from jackwatch.sources.azure import read_azure_openai
+
+    return read_azure_openai(specs, stats, since=request.since, until=request.until, progress=request.progress)
+
+
 def _read_gcp(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
     from jackwatch.sources.gcp import read_gcp_audit
 
@@ -87,6 +106,19 @@ INPUT_KINDS: Mapping[str, InputKind] = {
             "aws_cloudtrail",
             "AWS CloudTrail: FILE, DIR, '-', s3://bucket/prefix, sqs://queue, lookup://[regions]",
             _read_cloudtrail,
+        ),
+        InputKind(
+            "bedrock",
+            "aws_bedrock_invocation",
+            "Bedrock model invocation logs (S3 delivery, CloudWatch Logs exports, JSON Lines): FILE, DIR, '-', "
+            "s3://bucket/prefix",
+            _read_bedrock,
+        ),
+        InputKind(
+            "azure",
+            "azure_openai",
+            "Azure OpenAI diagnostic logs (RequestResponse, Audit) and the Activity log: FILE, DIR, '-'",
+            _read_azure,
         ),
         InputKind("gcp", "gcp_auditlog", "Google Cloud audit logs (LogEntry JSON): FILE, DIR, '-'", _read_gcp),
         InputKind(

@@ -14,6 +14,7 @@ from jackwatch.model import CostBasis, Event
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.rules.fields import SourceFields
 from jackwatch.rules.sources import default_registry
+from jackwatch.sources.bedrock_invocation.records import to_event as invocation_event
 from jackwatch.sources.cloudtrail import to_event
 
 T0 = datetime(2026, 6, 10, 14, 0, tzinfo=UTC)
@@ -105,3 +106,46 @@ def test_inference_profiles_are_priced_like_their_model() -> None:
     feed(book, [invoke(0, requestParameters={"modelId": f"us.{SONNET}"})])
     cost = book.cost(THIEF, T0, T0 + timedelta(minutes=1))
     assert cost is not None and cost.usd == 0.0105
+
+
+def invocation_log(seconds: float, request_id: str, tokens: tuple[int, int, int, int]) -> Event:
+    """A Bedrock model invocation log record of the thief's key (the same principal CloudTrail names)."""
+    record = {
+        "schemaType": "ModelInvocationLog",
+        "schemaVersion": "1.0",
+        "timestamp": (T0 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "accountId": "111122223333",
+        "identity": {"arn": THIEF},
+        "region": "us-east-1",
+        "requestId": request_id,
+        "operation": "InvokeModel",
+        "modelId": SONNET,
+        "input": {
+            "inputContentType": "application/json",
+            "inputTokenCount": tokens[0],
+            "cacheReadInputTokenCount": tokens[2],
+            "cacheWriteInputTokenCount": tokens[3],
+        },
+        "output": {"outputContentType": "application/json", "outputTokenCount": tokens[1]},
+    }
+    return invocation_event(record, "test")
+
+
+def test_invocation_logs_price_exact_tokens_and_a_call_is_never_priced_twice() -> None:
+    book = ledger()
+    logged = invoke(0)  # CloudTrail and the invocation log both record this call
+    unlogged = invoke(30)  # only CloudTrail: estimated
+    feed(book, [logged, unlogged, invocation_log(0, "req-openai-app-bedrock-0", (20_000, 2_000, 0, 0))])
+    cost = book.cost(THIEF, T0, T0 + timedelta(minutes=1))
+    assert cost is not None
+    # exact: 20,000 × $3 + 2,000 × $15 per million = $0.09; estimated: one call of 1,000/500 tokens = $0.0105
+    assert cost.usd == pytest.approx(0.09 + 0.0105)
+    assert cost.basis is CostBasis.TOKENS and cost.estimated
+
+
+def test_invocation_logs_alone_are_exact() -> None:
+    book = ledger()
+    feed(book, [invocation_log(i, f"req-{i}", (1_000_000, 100_000, 0, 0)) for i in range(3)])
+    cost = book.cost(THIEF, T0, T0 + timedelta(minutes=5))
+    assert cost is not None and not cost.estimated and cost.basis is CostBasis.TOKENS
+    assert cost.usd == pytest.approx(3 * (3.0 + 1.5))

@@ -20,12 +20,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools"))
 
 import cloudtrail_synth as ct
-from tests.content.test_builtin_rules import REQUIRED_IDS
+from tests.content.test_builtin_rules import rules
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "examples" / "openai-app"
 INVOKES = {"InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream"}
-RULE_IDS = set(REQUIRED_IDS)
+RULE_IDS = {rule.id for rule in rules() if rule.source == "aws_cloudtrail"}
 
 
 @cache

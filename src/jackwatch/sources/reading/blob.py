@@ -47,6 +47,9 @@ class Outcome(Enum):
 def read_events(chunks: Iterable[bytes], convert: Converter, stream_threshold: int) -> EventStream:
     """Events from the raw (possibly gzipped) content of one input; updates files_read/files_failed."""
     stream = gunzipped(iter(chunks))
+    prepare = convert.context.format.prepare
+    if prepare is not None:
+        stream = prepare(stream, convert)
     head: list[bytes] = []
     size = 0
     broken: StreamBroken | None = None

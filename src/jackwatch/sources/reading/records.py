@@ -8,7 +8,8 @@ raises :class:`RecordError` for a bad record), which key of a JSON object wraps 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 
 MakeEvent = Callable[[Any, str], Event]
 """``make_event(raw, origin)``: the event of one parsed record; raises :class:`RecordError` when it is bad."""
+
+
+Prepare = Callable[[Iterator[bytes], "Converter"], Iterator[bytes]]
+"""``prepare(chunks, converter)``: the content of one input rewritten before parsing; problems go to the converter."""
 
 
 class RecordError(ContentError):
@@ -77,7 +82,12 @@ def _json_default(value: object) -> object:
 
 def content_id(raw: Mapping[str, Any]) -> str:
     """A stable id for a record without its own id: the sha256 of its canonical (key-sorted) JSON."""
-    data = orjson.dumps(raw, default=_json_default, option=orjson.OPT_SORT_KEYS)
+    try:
+        data = orjson.dumps(raw, default=_json_default, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # integers beyond 64 bits (hand-written records): the standard library writes them
+        data = json.dumps(
+            raw, default=_json_default, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -87,7 +97,8 @@ class RecordFormat:
 
     ``label`` names the logs in messages (``CloudTrail``); ``wrapper`` is the key of a JSON object that
     holds an array of records (``None``: an object is one record); ``layout`` chooses the files of a walk;
-    ``order`` sorts the files of a directory before they are read.
+    ``order`` sorts the files of a directory before they are read; ``prepare`` rewrites the decompressed content
+    of each input before it is parsed (e.g. strips the time CloudWatch Logs exports put before each record).
     """
 
     label: str
@@ -95,6 +106,7 @@ class RecordFormat:
     layout: AwsLogsLayout
     wrapper: str | None = None
     order: Callable[[Iterable[str]], list[str]] = delivery_order
+    prepare: Prepare | None = None
 
 
 class Converter:

@@ -1,17 +1,12 @@
-"""The generated field reference: its rendering, and that docs/fields/aws_cloudtrail.md is up to date."""
+"""The generated field reference: its rendering (tests/content/test_docs_current.py checks the committed pages)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from jackwatch.model import Event
 from jackwatch.normalize import AsnDb
 from jackwatch.rules.fields import ArgMode, Field, SourceFields
 from jackwatch.rules.fields.cloudtrail import cloudtrail_fields
 from jackwatch.rules.fields.docs import render_field_docs
-
-DOC = Path(__file__).resolve().parents[4] / "docs/fields/aws_cloudtrail.md"
-REGENERATE = "make docs (jackwatch rules fields aws_cloudtrail -o docs/fields/aws_cloudtrail.md)"
 
 
 def _none(event: Event, arg: str | None) -> object:
@@ -38,9 +33,8 @@ def test_render_groups_by_prefix_and_escapes_pipes() -> None:
     assert page.endswith("\n")
 
 
-def test_committed_cloudtrail_field_docs_are_up_to_date() -> None:
+def test_the_cloudtrail_field_docs_name_every_field() -> None:
     fields = cloudtrail_fields(AsnDb.load())
     page = render_field_docs(fields)
     for name in fields.fields:
         assert f"`{name}" in page
-    assert DOC.read_text(encoding="utf-8") == page, f"regenerate it with: {REGENERATE}"

@@ -132,3 +132,9 @@ def test_any_offset_is_normalised_to_the_same_utc_instant(moment: datetime, offs
 )
 def test_content_id_ignores_key_order(raw: dict[str, Any]) -> None:
     assert content_id(raw) == content_id(dict(reversed(list(raw.items()))))
+
+
+def test_content_id_of_a_record_with_an_integer_beyond_64_bits() -> None:
+    record = {"eventName": "X", "eventTime": "2026-01-01T00:00:00Z", "requestParameters": {"n": 2**70}}
+    assert content_id(record) == content_id(dict(reversed(list(record.items()))))
+    assert content_id(record) != content_id({**record, "requestParameters": {"n": 2**70 + 1}})

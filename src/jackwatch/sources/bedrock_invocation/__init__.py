@@ -1,0 +1,119 @@
+"""The Amazon Bedrock model invocation log source: files, directories, stdin and S3.
+
+:func:`read_bedrock_invocation` streams :class:`~jackwatch.model.Event` objects (source
+``aws_bedrock_invocation``) from the logs Bedrock writes to S3 (``AWSLogs/<account>/BedrockModelInvocationLogs/
+<region>/YYYY/MM/DD/HH/*.json.gz``, JSON Lines), local copies of them, and CloudWatch Logs events printed
+by ``aws logs filter-log-events``. Every record or file it has to skip, and every unusable token count, is
+counted in the given :class:`~jackwatch.sources.stats.ReadStats` with its location.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jackwatch.errors import ConfigError, Location, SourceError
+from jackwatch.model import Event
+from jackwatch.sources.bedrock_invocation.records import FORMAT, SOURCE, to_event
+from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, token_counts
+from jackwatch.sources.cloudtrail.spec import PathSpec, S3Spec, Spec, StdinSpec, parse_spec
+from jackwatch.sources.reading.context import ReadContext, ReadOptions, TimeWindow, no_progress
+from jackwatch.sources.reading.files import read_path, read_stdin
+from jackwatch.sources.stats import ReadStats
+
+if TYPE_CHECKING:  # boto3 is loaded only for S3 inputs
+    import boto3
+
+    from jackwatch.sources.cloudtrail.aws import AwsAccess
+
+__all__ = ["SOURCE", "ReadOptions", "read_bedrock_invocation", "to_event"]
+
+USAGE = "expected a path, - or s3://bucket/prefix"
+
+
+def read_bedrock_invocation(
+    specs: Sequence[str],
+    stats: ReadStats,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    session: boto3.session.Session | None = None,
+    progress: Callable[[str], None] | None = None,
+    endpoint_url: str | None = None,
+    options: ReadOptions | None = None,
+) -> Iterator[Event]:
+    """Events of every input in ``specs``, one input after the other, with ``since <= time < until``.
+
+    A spec is a file or directory path, ``-`` (stdin) or ``s3://bucket/prefix``. Naive ``since``/``until``
+    are UTC. ``session`` gives the AWS credentials (default: boto3's default chain); ``endpoint_url``
+    overrides the S3 endpoint. ``progress`` is called with each file or object as it is read.
+
+    A malformed or unsupported spec raises :class:`~jackwatch.errors.ConfigError`, a local path that does
+    not exist or cannot be read :class:`~jackwatch.errors.SourceError`, before anything is read; a bucket
+    that cannot be listed raises ``SourceError`` while reading. Anything smaller (a bad record, line, file
+    or object) is counted in ``stats`` with its location, and the rest is read. Token counts that are
+    negative or not numbers (``invalid_token_count``), and successful invocations without an input token
+    count (``missing_token_count``), are counted too; their events are kept.
+    """
+    parsed = [_spec(text) for text in specs]
+    if not parsed:
+        raise ConfigError("no Bedrock invocation log input given")
+    if sum(isinstance(spec, StdinSpec) for spec in parsed) > 1:
+        raise ConfigError("standard input (-) can be read only once")
+    for spec in parsed:
+        if isinstance(spec, PathSpec):
+            _check_path(spec.path)
+    window = TimeWindow.of(since, until)
+    if window.since is not None and window.until is not None and window.since >= window.until:
+        raise ConfigError(f"since ({window.since.isoformat()}) must be before until ({window.until.isoformat()})")
+    opts = options or ReadOptions()
+    context = ReadContext(stats, FORMAT, window, opts, progress or no_progress)
+    access = None
+    if any(isinstance(spec, S3Spec) for spec in parsed):
+        import boto3
+
+        from jackwatch.sources.cloudtrail.aws import AwsAccess
+
+        access = AwsAccess(session or boto3.session.Session(), endpoint_url, opts.max_attempts)
+    return _with_token_counts(_read(parsed, context, access), stats)
+
+
+def _spec(text: str) -> Spec:
+    spec = parse_spec(text)
+    if not isinstance(spec, PathSpec | StdinSpec | S3Spec):
+        raise ConfigError(f"{text!r}: Bedrock invocation logs are not read from this kind of input ({USAGE})")
+    return spec
+
+
+def _check_path(path: Path) -> None:
+    """Raise SourceError when a top-level path is missing or not readable."""
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or directory")
+    if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
+        raise SourceError(f"{path}: permission denied")
+
+
+def _read(specs: Sequence[Spec], context: ReadContext, access: AwsAccess | None) -> Iterator[Event]:
+    """Events of each input in turn."""
+    if access is not None:
+        from jackwatch.sources.cloudtrail.s3 import read_s3
+    for spec in specs:
+        match spec:
+            case PathSpec(path):
+                yield from read_path(path, context)
+            case StdinSpec():
+                yield from read_stdin(context)
+            case S3Spec(bucket, prefix) if access is not None:
+                yield from read_s3(bucket, prefix, access, context)
+
+
+def _with_token_counts(events: Iterator[Event], stats: ReadStats) -> Iterator[Event]:
+    """The events, each with its token counts computed (kept in its memo) and their problems counted."""
+    for event in events:
+        counts = event.memo[MEMO_KEY] = token_counts(event.raw)
+        for problem in counts.problems:
+            stats.skip(problem.reason, Location(event.origin), f"request {event.id}: {problem.message}", records=0)
+        yield event

@@ -1,0 +1,129 @@
+"""The token counts of an invocation record: the log's own counts first, the model's usage object second.
+
+The log writes ``input.inputTokenCount``, ``input.cacheReadInputTokenCount``,
+``input.cacheWriteInputTokenCount`` and ``output.outputTokenCount``. The output body repeats them in the
+model's own shape: Anthropic's ``usage`` (``input_tokens``, ``output_tokens``, ``cache_read_input_tokens``,
+``cache_creation_input_tokens``), Converse's ``usage`` (``inputTokens``, ``outputTokens``, ``totalTokens``,
+``cacheReadInputTokens``, ``cacheWriteInputTokens``), and in streamed bodies the ``usage`` of the
+``message_start`` and ``message_delta`` chunks and the final ``amazon-bedrock-invocationMetrics``.
+A count that is negative, fractional or not a number is a problem, and counts as missing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from jackwatch.sources.reading.records import shown
+
+_MAPPING = (dict, Mapping)
+
+_LOG_COUNTS = (
+    ("input", "input", "inputTokenCount"),
+    ("output", "output", "outputTokenCount"),
+    ("cache_read", "input", "cacheReadInputTokenCount"),
+    ("cache_write", "input", "cacheWriteInputTokenCount"),
+)
+"""(count, part of the record, key) of the counts the log writes itself."""
+
+_USAGE_KEYS = {
+    "input_tokens": "input",
+    "inputTokens": "input",
+    "inputTokenCount": "input",
+    "output_tokens": "output",
+    "outputTokens": "output",
+    "outputTokenCount": "output",
+    "cache_read_input_tokens": "cache_read",
+    "cacheReadInputTokens": "cache_read",
+    "cacheReadInputTokenCount": "cache_read",
+    "cache_creation_input_tokens": "cache_write",
+    "cacheWriteInputTokens": "cache_write",
+    "cacheWriteInputTokenCount": "cache_write",
+    "totalTokens": "total",
+}
+"""Usage keys of the model shapes, and the count each gives."""
+
+_USAGE_OBJECTS = ("usage", "amazon-bedrock-invocationMetrics")
+
+MEMO_KEY = "bedrock.tokens"
+"""Where an event keeps its :class:`TokenCounts` once computed (``event.memo``)."""
+
+
+class TokenProblem(NamedTuple):
+    """Something wrong with a record's counts: ``reason`` is the read-stats counter, ``message`` says what."""
+
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCounts:
+    """The counts of one record (``None``: unknown), and what was wrong with the ones it wrote.
+
+    ``total`` is the usage object's ``totalTokens`` when it has one, else the sum of the known counts
+    (``None`` when neither input nor output is known).
+    """
+
+    input: int | None
+    output: int | None
+    cache_read: int | None
+    cache_write: int | None
+    total: int | None
+    problems: tuple[TokenProblem, ...] = ()
+
+
+def token_counts(raw: Mapping[str, Any]) -> TokenCounts:
+    """The token counts of an invocation record (see the module documentation)."""
+    problems: list[TokenProblem] = []
+    usage = _usage(raw.get("output"), problems)
+    found: dict[str, int | None] = {}
+    for name, part, key in _LOG_COUNTS:
+        section = raw.get(part)
+        written = section.get(key) if isinstance(section, _MAPPING) else None
+        count = _count(written, f"{part}.{key}", problems)
+        found[name] = count if count is not None else usage.get(name)
+    input_tokens, output_tokens = found["input"], found["output"]
+    if input_tokens is None and not raw.get("errorCode"):
+        problems.append(TokenProblem("missing_token_count", "no input token count in the log or the usage object"))
+    total = usage.get("total")
+    if total is None and (input_tokens is not None or output_tokens is not None):
+        total = sum(count for count in found.values() if count is not None)
+    return TokenCounts(input_tokens, output_tokens, found["cache_read"], found["cache_write"], total, tuple(problems))
+
+
+def _usage(output: object, problems: list[TokenProblem]) -> dict[str, int | None]:
+    """The counts of the usage objects in the output body (in a stream, later chunks win)."""
+    body = output.get("outputBodyJson") if isinstance(output, _MAPPING) else None
+    chunks = body if isinstance(body, list) else (body,)
+    found: dict[str, int | None] = {}
+    for chunk in chunks:
+        if not isinstance(chunk, _MAPPING):
+            continue
+        message = chunk.get("message")
+        objects = [message.get("usage")] if isinstance(message, _MAPPING) else []
+        objects += [chunk.get(key) for key in _USAGE_OBJECTS]
+        for usage in objects:
+            if not isinstance(usage, _MAPPING):
+                continue
+            for key, name in _USAGE_KEYS.items():
+                if key in usage:
+                    count = _count(usage[key], f"usage {key}", problems)
+                    if count is not None:
+                        found[name] = count
+    return found
+
+
+def _count(value: object, where: str, problems: list[TokenProblem]) -> int | None:
+    """A token count written as a JSON number (``12`` or ``12.0``); a problem when it is anything else."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and _whole(value):
+        return int(value)
+    problems.append(TokenProblem("invalid_token_count", f"{where} is {shown(value)}, not a token count"))
+    return None
+
+
+def _whole(value: float) -> bool:
+    return math.isfinite(value) and value >= 0 and value == int(value)
