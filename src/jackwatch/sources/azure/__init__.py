@@ -14,10 +14,9 @@ from datetime import datetime
 from jackwatch.errors import ConfigError
 from jackwatch.model import Event
 from jackwatch.sources.azure.records import FORMAT, SOURCE, to_event
-from jackwatch.sources.cloudtrail import _check_path
 from jackwatch.sources.cloudtrail.spec import PathSpec, StdinSpec, parse_spec
 from jackwatch.sources.reading.context import ReadContext, ReadOptions, TimeWindow, no_progress
-from jackwatch.sources.reading.files import read_path, read_stdin
+from jackwatch.sources.reading.files import check_path, read_path, read_stdin
 from jackwatch.sources.stats import ReadStats
 
 __all__ = ["SOURCE", "read_azure_openai", "to_event"]
@@ -46,9 +45,7 @@ def read_azure_openai(
         raise ConfigError("no Azure log input given")
     if sum(isinstance(spec, StdinSpec) for spec in inputs) > 1:
         raise ConfigError("standard input (-) can be read only once")
-    window = TimeWindow.of(since, until)
-    if window.since is not None and window.until is not None and window.since >= window.until:
-        raise ConfigError(f"since ({window.since.isoformat()}) must be before until ({window.until.isoformat()})")
+    window = TimeWindow.checked(since, until)
     context = ReadContext(stats, FORMAT, window, options or ReadOptions(), progress or no_progress)
     return _read(inputs, context)
 
@@ -63,7 +60,7 @@ def _input(text: str) -> PathSpec | StdinSpec:
         return spec
     if not isinstance(spec, PathSpec):
         raise ConfigError(f"{text!r}: not a local input ({USAGE})")
-    _check_path(spec)  # the CloudTrail reader's check: missing or unreadable paths raise SourceError
+    check_path(spec.path)
     return spec
 
 

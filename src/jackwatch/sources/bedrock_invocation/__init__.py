@@ -9,19 +9,17 @@ counted in the given :class:`~jackwatch.sources.stats.ReadStats` with its locati
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jackwatch.errors import ConfigError, Location, SourceError
+from jackwatch.errors import ConfigError, Location
 from jackwatch.model import Event
 from jackwatch.sources.bedrock_invocation.records import FORMAT, SOURCE, to_event
 from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, token_counts
 from jackwatch.sources.cloudtrail.spec import PathSpec, S3Spec, Spec, StdinSpec, parse_spec
 from jackwatch.sources.reading.context import ReadContext, ReadOptions, TimeWindow, no_progress
-from jackwatch.sources.reading.files import read_path, read_stdin
+from jackwatch.sources.reading.files import check_path, read_path, read_stdin
 from jackwatch.sources.stats import ReadStats
 
 if TYPE_CHECKING:  # boto3 is loaded only for S3 inputs
@@ -65,10 +63,8 @@ def read_bedrock_invocation(
         raise ConfigError("standard input (-) can be read only once")
     for spec in parsed:
         if isinstance(spec, PathSpec):
-            _check_path(spec.path)
-    window = TimeWindow.of(since, until)
-    if window.since is not None and window.until is not None and window.since >= window.until:
-        raise ConfigError(f"since ({window.since.isoformat()}) must be before until ({window.until.isoformat()})")
+            check_path(spec.path)
+    window = TimeWindow.checked(since, until)
     opts = options or ReadOptions()
     context = ReadContext(stats, FORMAT, window, opts, progress or no_progress)
     access = None
@@ -86,14 +82,6 @@ def _spec(text: str) -> Spec:
     if not isinstance(spec, PathSpec | StdinSpec | S3Spec):
         raise ConfigError(f"{text!r}: Bedrock invocation logs are not read from this kind of input ({USAGE})")
     return spec
-
-
-def _check_path(path: Path) -> None:
-    """Raise SourceError when a top-level path is missing or not readable."""
-    if not path.exists():
-        raise SourceError(f"{path}: no such file or directory")
-    if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
-        raise SourceError(f"{path}: permission denied")
 
 
 def _read(specs: Sequence[Spec], context: ReadContext, access: AwsAccess | None) -> Iterator[Event]:

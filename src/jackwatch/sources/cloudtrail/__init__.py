@@ -7,18 +7,16 @@ given :class:`~jackwatch.sources.stats.ReadStats`.
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from jackwatch.errors import ConfigError, SourceError
+from jackwatch.errors import ConfigError
 from jackwatch.model import Event
 from jackwatch.sources.cloudtrail.records import FORMAT, SOURCE, to_event
 from jackwatch.sources.cloudtrail.spec import LookupSpec, PathSpec, S3Spec, Spec, SqsSpec, StdinSpec, parse_spec
 from jackwatch.sources.reading.context import ReadContext, ReadOptions, TimeWindow, no_progress
-from jackwatch.sources.reading.files import read_path, read_stdin
+from jackwatch.sources.reading.files import check_path, read_path, read_stdin
 from jackwatch.sources.stats import ReadStats
 
 if TYPE_CHECKING:  # boto3 costs ~20 MB and a second of start-up: loaded only for AWS inputs
@@ -61,10 +59,8 @@ def read_cloudtrail(
         raise ConfigError("standard input (-) can be read only once")
     for spec in parsed:
         if isinstance(spec, PathSpec):
-            _check_path(spec)
-    window = TimeWindow.of(since, until)
-    if window.since is not None and window.until is not None and window.since >= window.until:
-        raise ConfigError(f"since ({window.since.isoformat()}) must be before until ({window.until.isoformat()})")
+            check_path(spec.path)
+    window = TimeWindow.checked(since, until)
     opts = options or ReadOptions()
     context = ReadContext(stats, FORMAT, window, opts, progress or no_progress)
     access = None
@@ -75,19 +71,6 @@ def read_cloudtrail(
 
         access = AwsAccess(session or boto3.session.Session(), endpoint_url, opts.max_attempts)
     return _read(parsed, context, access)
-
-
-def _check_path(spec: PathSpec) -> None:
-    """Raise SourceError when a top-level path is missing or not readable."""
-    path = spec.path
-    try:
-        is_dir = stat.S_ISDIR(path.stat().st_mode)
-    except FileNotFoundError:
-        raise SourceError(f"{path}: no such file or directory") from None
-    except OSError as exc:
-        raise SourceError(f"{path}: {exc.strerror or exc}") from None
-    if not os.access(path, os.R_OK | (os.X_OK if is_dir else 0)):
-        raise SourceError(f"{path}: permission denied")
 
 
 def _read(specs: Sequence[Spec], context: ReadContext, access: AwsAccess | None) -> Iterator[Event]:

@@ -16,11 +16,9 @@ from pathlib import Path
 
 from jackwatch.errors import ConfigError
 from jackwatch.model import Event
-from jackwatch.sources.cloudtrail import _check_path
-from jackwatch.sources.cloudtrail.spec import PathSpec
 from jackwatch.sources.gcp.records import FORMAT, SOURCE, to_event
 from jackwatch.sources.reading.context import ReadContext, ReadOptions, TimeWindow, no_progress
-from jackwatch.sources.reading.files import read_path, read_stdin
+from jackwatch.sources.reading.files import check_path, read_path, read_stdin
 from jackwatch.sources.stats import ReadStats
 
 __all__ = ["SOURCE", "ReadOptions", "read_gcp_audit", "to_event"]
@@ -54,10 +52,8 @@ def read_gcp_audit(
         raise ConfigError("standard input (-) can be read only once")
     for path in inputs:
         if path is not None:
-            _check_path(PathSpec(path))
-    window = TimeWindow.of(since, until)
-    if window.since is not None and window.until is not None and window.since >= window.until:
-        raise ConfigError(f"since ({window.since.isoformat()}) must be before until ({window.until.isoformat()})")
+            check_path(path)
+    window = TimeWindow.checked(since, until)
     context = ReadContext(stats, FORMAT, window, options or ReadOptions(), progress or no_progress)
     return _read(inputs, context)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, BinaryIO
 
+from jackwatch.errors import ConfigError
 from jackwatch.sources.stats import ReadStats
 
 if TYPE_CHECKING:
@@ -43,6 +44,14 @@ class TimeWindow:
     def of(cls, since: datetime | None, until: datetime | None) -> TimeWindow:
         """A window from bounds given in any time zone (naive means UTC)."""
         return cls(as_utc(since), as_utc(until))
+
+    @classmethod
+    def checked(cls, since: datetime | None, until: datetime | None) -> TimeWindow:
+        """:meth:`of`, refusing a window that ends before it starts (:class:`~jackwatch.errors.ConfigError`)."""
+        window = cls.of(since, until)
+        if window.since is not None and window.until is not None and window.since >= window.until:
+            raise ConfigError(f"since ({window.since.isoformat()}) must be before until ({window.until.isoformat()})")
+        return window
 
     @property
     def bounded(self) -> bool:

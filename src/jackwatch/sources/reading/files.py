@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from jackwatch.errors import Location
+from jackwatch.errors import Location, SourceError
 from jackwatch.model import Event
 from jackwatch.sources.reading.blob import EventStream, read_events
 from jackwatch.sources.reading.chunks import StreamBroken, stream_chunks
@@ -16,6 +17,18 @@ from jackwatch.sources.reading.layout import Tally, Verdict, folder
 from jackwatch.sources.reading.records import Converter
 
 STDIN = "<stdin>"
+
+
+def check_path(path: Path) -> None:
+    """Raise :class:`~jackwatch.errors.SourceError` when an input path is missing or not readable (before reading)."""
+    try:
+        is_dir = stat.S_ISDIR(path.stat().st_mode)
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file or directory") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: {exc.strerror or exc}") from None
+    if not os.access(path, os.R_OK | (os.X_OK if is_dir else 0)):
+        raise SourceError(f"{path}: permission denied")
 
 
 def read_path(path: Path, context: ReadContext) -> Iterator[Event]:
