@@ -67,16 +67,20 @@ def not_read(source: str) -> str:
 def default_registry(asn_db: AsnDb) -> SourceRegistry:
     """The sources jackwatch reads (``asn_db`` serves IP → ASN lookups)."""
     from jackwatch.rules.fields import (
+        anthropic_activity,
         azure_openai,
         bedrock_invocation,
         cloudtrail,
         gcp_audit,
+        openai_audit,
         usage,
     )
+    from jackwatch.sources.anthropic import records as anthropic_records
     from jackwatch.sources.azure import records as azure_records
     from jackwatch.sources.bedrock_invocation import records as bedrock_invocation_records
     from jackwatch.sources.cloudtrail import records as cloudtrail_records
     from jackwatch.sources.gcp import records as gcp_records
+    from jackwatch.sources.openai import records as openai_records
     from jackwatch.sources.usage import row as usage_row
 
     return SourceRegistry.of(
@@ -85,6 +89,8 @@ def default_registry(asn_db: AsnDb) -> SourceRegistry:
             EventSource(bedrock_invocation.bedrock_invocation_fields(), bedrock_invocation_records.to_event),
             EventSource(gcp_audit.gcp_audit_fields(asn_db), gcp_records.to_event),
             EventSource(azure_openai.azure_openai_fields(asn_db), azure_records.to_event),
+            EventSource(openai_audit.openai_audit_fields(asn_db), openai_records.to_event),
+            EventSource(anthropic_activity.anthropic_activity_fields(asn_db), anthropic_records.to_event),
             EventSource(usage.usage_fields(), usage_row.event_from_record),
         ]
     )

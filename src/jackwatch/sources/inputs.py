@@ -86,6 +86,18 @@ def _read_gcp(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> I
     return read_gcp_audit(specs, stats, since=request.since, until=request.until, progress=request.progress)
 
 
+def _read_openai(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+    from jackwatch.sources.openai import read_openai_audit
+
+    return read_openai_audit(specs, stats, since=request.since, until=request.until, progress=request.progress)
+
+
+def _read_anthropic(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+    from jackwatch.sources.anthropic import read_anthropic_activity
+
+    return read_anthropic_activity(specs, stats, since=request.since, until=request.until, progress=request.progress)
+
+
 def _read_usage(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
     from jackwatch.sources.usage.files import read_usage_files
 
@@ -121,6 +133,18 @@ INPUT_KINDS: Mapping[str, InputKind] = {
             _read_azure,
         ),
         InputKind("gcp", "gcp_auditlog", "Google Cloud audit logs (LogEntry JSON): FILE, DIR, '-'", _read_gcp),
+        InputKind(
+            "openai",
+            "openai_audit",
+            "OpenAI organisation audit logs: FILE, DIR, '-', api:// (the Audit Logs API, $OPENAI_ADMIN_KEY)",
+            _read_openai,
+        ),
+        InputKind(
+            "anthropic",
+            "anthropic_activity",
+            "Anthropic organisation activity logs: FILE, DIR, '-', api:// ($ANTHROPIC_ADMIN_KEY)",
+            _read_anthropic,
+        ),
         InputKind(
             "usage",
             "llm_usage",
