@@ -45,6 +45,27 @@ REQUIRED_IDS = (
     "aws.bedrock.api_key_misuse",
     "aws.bedrock.new_source",
     "aws.iam.key_recon",
+    "aws.bedrock.validation_errors_burst",
+    "aws.bedrock.secrets_in_prompt",
+    "aws.bedrock.guardrail_blocks_burst",
+    "aws.bedrock.token_spike",
+    "gcp.vertex.sa_key_new_source",
+    "gcp.vertex.sa_key_new_client",
+    "gcp.vertex.publisher_model_first_use",
+    "gcp.vertex.region_fanout",
+    "gcp.vertex.probe_errors",
+    "azure.openai.keys_listed",
+    "azure.openai.local_auth_enabled",
+    "azure.openai.request_burst",
+    "azure.openai.new_caller",
+    "azure.openai.content_filter_probe",
+    "openai.key_elevated_scope",
+    "cost.llm_spend_spike",
+    "cost.llm_spend_spike_daily",
+    "openai.usage_spike",
+    "openai.usage_spike_daily",
+    "anthropic.usage_spike",
+    "anthropic.usage_spike_daily",
 )
 """Rule ids the pack must ship (the AWS LLMjacking detections)."""
 
@@ -117,8 +138,8 @@ def test_rule_ids_are_unique() -> None:
 def test_rule_source_and_id(rule: RuleSpec) -> None:
     assert rule.source in SOURCE_PREFIXES, f"{rule.location}: rule {rule.id} has source {rule.source!r}"
     prefixes = "|".join(re.escape(prefix) for prefix in SOURCE_PREFIXES[rule.source])
-    pattern = rf"(?:{prefixes})\.{ID_PART}\.{ID_PART}"
-    assert re.fullmatch(pattern, rule.id), f"{rule.location}: id {rule.id!r} is not <source-prefix>.<area>.<pattern>"
+    pattern = rf"(?:{prefixes})\.{ID_PART}(?:\.{ID_PART})?"
+    assert re.fullmatch(pattern, rule.id), f"{rule.location}: id {rule.id!r} is not <source-prefix>.<area>[.<pattern>]"
 
 
 @pytest.mark.parametrize("rule", rules(), ids=rule_id_of)

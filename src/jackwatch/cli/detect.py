@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from jackwatch.cli.common import DbOption, FormatOption, OutputOption, exit_code, store_url, write_report
-from jackwatch.cli.options import load_pricing, parse_moment, parse_severity
+from jackwatch.cli.options import load_pricing, parse_moment, parse_rates, parse_severity
 from jackwatch.cli.progress import progress_reporter
 from jackwatch.detect.service import RuleSelection, build_detector, detect_inputs, store_result
 from jackwatch.normalize.asn import AsnDb
@@ -63,6 +63,13 @@ def detect(
         help="Tokens assumed per call when only calls are counted (CloudTrail without invocation logs): "
         "the cost is then marked estimated.",
     ),
+    rate: list[str] = typer.Option(
+        [],
+        "--rate",
+        metavar="CUR=RATE",
+        help="Convert billing-export amounts in another currency to USD (EUR=1.08: one euro is 1.08 USD); "
+        "without a rate such amounts are reported, not converted.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> int:
     """Detect LLMjacking and other abuse in cloud and LLM provider logs; print findings (with what the activity
@@ -76,9 +83,10 @@ def detect(
     window = (parse_moment(since, now), parse_moment(until, now))
     url = store_url(db) if store else None
     pricing = load_pricing(prices, tokens_per_call)
+    rates = parse_rates(rate)
     detector = build_detector(RuleSelection(tuple(rules), builtin, config), AsnDb.load())
     with progress_reporter(not quiet) as progress:
-        request = ReadRequest(window[0], window[1], progress, endpoint_url)
+        request = ReadRequest(window[0], window[1], progress, endpoint_url, rates)
         result = detect_inputs(detector, inputs, request, pricing)
     stats = result.stats(detector)
     if url is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -61,3 +62,14 @@ def parse_tokens_per_call(text: str) -> TokensPerCall:
 def load_pricing(files: list[Path], tokens_per_call: str) -> Pricing:
     """The price table (built in, extended by ``files``) and the per-call assumption for estimates."""
     return Pricing(load_price_table(files), parse_tokens_per_call(tokens_per_call))
+
+
+def parse_rates(texts: list[str]) -> dict[str, Decimal]:
+    """``CUR=RATE`` items (``EUR=1.08``: one euro is 1.08 USD) as a currency → rate mapping."""
+    rates: dict[str, Decimal] = {}
+    for text in texts:
+        found = re.fullmatch(r"\s*([A-Za-z]{3})\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*", text)
+        if found is None or Decimal(found[2]) <= 0:
+            raise typer.BadParameter(f"{text!r} is not CURRENCY=RATE with a positive rate (like EUR=1.08)")
+        rates[found[1].upper()] = Decimal(found[2])
+    return rates

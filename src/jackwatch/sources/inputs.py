@@ -110,6 +110,32 @@ def _read_usage(specs: Sequence[str], stats: ReadStats, request: ReadRequest) ->
                 yield event
 
 
+def _read_openai_usage(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+    from jackwatch.sources.usage.api_openai import read_openai_usage
+    from jackwatch.sources.usage.api_query import check_api_specs
+
+    check_api_specs(specs, "openai-usage")
+    return read_openai_usage(stats, since=request.since, until=request.until, progress=request.progress)
+
+
+def _read_anthropic_usage(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+    from jackwatch.sources.usage.api_anthropic import read_anthropic_usage
+    from jackwatch.sources.usage.api_query import check_api_specs
+
+    check_api_specs(specs, "anthropic-usage")
+    return read_anthropic_usage(stats, since=request.since, until=request.until, progress=request.progress)
+
+
+def _read_cost_explorer(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+    from jackwatch.sources.usage.api_cost_explorer import read_cost_explorer
+    from jackwatch.sources.usage.api_query import check_api_specs
+
+    check_api_specs(specs, "cost-explorer")
+    return read_cost_explorer(
+        stats, since=request.since, until=request.until, progress=request.progress, endpoint_url=request.endpoint_url
+    )
+
+
 INPUT_KINDS: Mapping[str, InputKind] = {
     kind.name: kind
     for kind in (
@@ -151,6 +177,24 @@ INPUT_KINDS: Mapping[str, InputKind] = {
             "billing exports (AWS CUR 2.0 and legacy, GCP billing export, Azure cost exports; CSV, Parquet, JSON "
             "Lines) as FILE or DIR",
             _read_usage,
+        ),
+        InputKind(
+            "openai-usage",
+            "llm_usage",
+            "OpenAI organisation usage and costs: api:// ($OPENAI_ADMIN_KEY; --since/--until, default the last 7 days)",
+            _read_openai_usage,
+        ),
+        InputKind(
+            "anthropic-usage",
+            "llm_usage",
+            "Anthropic organisation usage and costs: api:// ($ANTHROPIC_ADMIN_KEY)",
+            _read_anthropic_usage,
+        ),
+        InputKind(
+            "cost-explorer",
+            "llm_usage",
+            "Amazon Bedrock usage and cost from AWS Cost Explorer: api:// (ce:GetCostAndUsage)",
+            _read_cost_explorer,
         ),
     )
 }

@@ -113,7 +113,7 @@ class AwsAccess:
     @property
     def _config(self) -> Config:
         return Config(
-            retries={"max_attempts": self.max_attempts, "mode": "standard"},
+            retries={"total_max_attempts": self.max_attempts, "mode": "standard"},
             connect_timeout=10,
             read_timeout=60,
             user_agent_extra="jackwatch",

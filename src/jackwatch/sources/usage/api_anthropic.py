@@ -28,20 +28,14 @@ from jackwatch.sources.http import ApiClient, HttpOptions, api_key, open_api
 from jackwatch.sources.reading.context import no_progress
 from jackwatch.sources.reading.records import field_error
 from jackwatch.sources.stats import ReadStats
-from jackwatch.sources.usage.api_buckets import BucketContext, Query, Report, count, query, report_rows, text
+from jackwatch.sources.usage.api_buckets import BucketContext, Report, count, read_reports, text
 from jackwatch.sources.usage.api_query import QueryWindow, Width, in_time_order, query_window
 from jackwatch.sources.usage.row import Provider, UsageRow, iso_z
-from jackwatch.sources.usage.schema import required_amount, required_time
+from jackwatch.sources.usage.schema import bucket_end, required_amount, required_time
 from jackwatch.sources.usage.values import model_key
 
 ENDPOINT = replace(ADMIN_ENDPOINT, label="Anthropic usage and cost API")
 ORGANIZATION_PATH = "/v1/organizations/me"
-
-USAGE_PAGE_SIZES = {Width.HOUR: 168, Width.DAY: 31}
-"""The most buckets a page of the usage report holds, per width."""
-
-COST_PAGE_SIZE = 31
-"""The most buckets a page of the cost report holds."""
 
 CENTS = Decimal(100)
 
@@ -70,26 +64,7 @@ def _read(
 ) -> Iterator[Event]:
     with open_api(ENDPOINT, options) as api:
         organization = _organization(api)
-        start, end = window.snapped()
-        usage: Query = {
-            "starting_at": iso_z(start),
-            "ending_at": iso_z(end),
-            "bucket_width": window.width.value,
-            "group_by[]": ["api_key_id", "model", "workspace_id"],
-            "limit": options.page_size or USAGE_PAGE_SIZES[window.width],
-        }
-        day_start, day_end = window.snapped(Width.DAY)
-        costs: Query = {
-            "starting_at": iso_z(day_start),
-            "ending_at": iso_z(day_end),
-            "bucket_width": Width.DAY.value,
-            "group_by[]": ["workspace_id", "description"],
-            "limit": options.page_size or COST_PAGE_SIZE,
-        }
-        rows = [
-            *report_rows(api, USAGE, query(usage), lambda: organization, stats, progress),
-            *report_rows(api, COSTS, query(costs), lambda: organization, stats, progress),
-        ]
+        rows = read_reports(api, (USAGE, COSTS), window, options.page_size, lambda: organization, stats, progress)
     yield from in_time_order(rows, stats)
 
 
@@ -104,7 +79,8 @@ def _organization(api: ApiClient) -> str:
 
 def _bucket_times(bucket: Mapping[str, Any]) -> tuple[datetime, datetime]:
     """``starting_at`` and ``ending_at``, RFC 3339."""
-    return required_time(bucket, "starting_at"), required_time(bucket, "ending_at")
+    start = required_time(bucket, "starting_at")
+    return start, bucket_end(start, required_time(bucket, "ending_at"), "ending_at")
 
 
 def _cache_writes(result: Mapping[str, Any]) -> int | None:
@@ -161,5 +137,18 @@ def cost_row(result: Mapping[str, Any], bucket: BucketContext) -> UsageRow:
     )
 
 
-USAGE = Report("/v1/organizations/usage_report/messages", _bucket_times, usage_row)
-COSTS = Report("/v1/organizations/cost_report", _bucket_times, cost_row)
+def _bounds(start: datetime, end: datetime) -> dict[str, str | int]:
+    return {"starting_at": iso_z(start), "ending_at": iso_z(end)}
+
+
+USAGE = Report(
+    "/v1/organizations/usage_report/messages",
+    _bounds,
+    ("api_key_id", "model", "workspace_id"),
+    {Width.HOUR: 168, Width.DAY: 31},
+    _bucket_times,
+    usage_row,
+)
+COSTS = Report(
+    "/v1/organizations/cost_report", _bounds, ("workspace_id", "description"), {Width.DAY: 31}, _bucket_times, cost_row
+)

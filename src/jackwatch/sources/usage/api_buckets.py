@@ -17,6 +17,7 @@ from jackwatch.errors import Location
 from jackwatch.sources.http import ApiClient, ListShape, Page, Params, cursor_pages
 from jackwatch.sources.reading.records import RecordError, field_error, not_an_object
 from jackwatch.sources.stats import ReadStats
+from jackwatch.sources.usage.api_query import QueryWindow, Width
 from jackwatch.sources.usage.currency import UsdConverter
 from jackwatch.sources.usage.row import UsageRow
 
@@ -30,7 +31,7 @@ Query = Mapping[str, str | int | Sequence[str]]
 """Request parameters; a list value is sent as one ``key=item`` pair per item (``group_by[]=model``)."""
 
 
-def query(values: Query) -> Params:
+def _as_params(values: Query) -> Params:
     """``values`` as the client's parameters (httpx sends a list value as repeated keys)."""
     return cast("Params", values)
 
@@ -55,30 +56,56 @@ ParseResult = Callable[[Mapping[str, Any], BucketContext], UsageRow]
 """The row of one result of a bucket; raises :class:`RecordError` (or :class:`ValueError`) for a bad result."""
 
 
+WindowParams = Callable[[datetime, datetime], dict[str, str | int]]
+"""The query parameters that bound a report to ``[start, end)``."""
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
-    """One report endpoint: its path, how its buckets give their bounds, and how a result becomes a row."""
+    """One report endpoint: its path, how it is bounded and grouped, the most buckets a page holds per width
+    (a report without hourly buckets has only ``Width.DAY``), how its buckets give their bounds, and how a
+    result becomes a row."""
 
     path: str
+    bounds: WindowParams
+    group_by: tuple[str, ...]
+    page_sizes: Mapping[Width, int]
     times: BucketTimes
     parse: ParseResult
 
+    def params(self, window: QueryWindow, page_size: int | None) -> Params:
+        """The query of the first page: the window in whole buckets of its width (daily if the report has no
+        other), grouped, with ``page_size`` buckets a page (default: the most the API allows)."""
+        width = window.width if window.width in self.page_sizes else Width.DAY
+        values: Query = {
+            **self.bounds(*window.snapped(width)),
+            "bucket_width": width.value,
+            "group_by[]": list(self.group_by),
+            "limit": page_size or self.page_sizes[width],
+        }
+        return _as_params(values)
 
-def report_rows(
+
+def read_reports(
     api: ApiClient,
-    report: Report,
-    params: Params,
+    reports: Sequence[Report],
+    window: QueryWindow,
+    page_size: int | None,
     account: Callable[[], str],
     stats: ReadStats,
     progress: Callable[[str], None],
-) -> Iterator[UsageRow]:
-    """The rows of every page of ``report``; ``account`` names the account once a page has been fetched."""
-    for page in cursor_pages(api, report.path, params, cursor_param=CURSOR, shape=REPORT_SHAPE):
-        progress(page.origin)
-        converter = UsdConverter({})
-        yield from page_rows(page, report, account(), converter, stats)
-        converter.report(stats, page.origin)
-    stats.files_read += 1
+) -> list[UsageRow]:
+    """The rows of every page of each report in turn; ``account`` names the account once a page is fetched."""
+    rows: list[UsageRow] = []
+    for report in reports:
+        params = report.params(window, page_size)
+        for page in cursor_pages(api, report.path, params, cursor_param=CURSOR, shape=REPORT_SHAPE):
+            progress(page.origin)
+            converter = UsdConverter({})
+            rows.extend(page_rows(page, report, account(), converter, stats))
+            converter.report(stats, page.origin)
+        stats.files_read += 1
+    return rows
 
 
 def page_rows(

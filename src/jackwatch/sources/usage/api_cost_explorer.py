@@ -32,7 +32,14 @@ from jackwatch.sources.usage.api_query import QueryWindow, Width, in_time_order,
 from jackwatch.sources.usage.bedrock import parse_usage_type
 from jackwatch.sources.usage.currency import UsdConverter
 from jackwatch.sources.usage.row import Provider, UsageRow
-from jackwatch.sources.usage.schema import RowContext, required_amount, required_text, required_time, token_counts
+from jackwatch.sources.usage.schema import (
+    RowContext,
+    bucket_end,
+    required_amount,
+    required_text,
+    required_time,
+    token_counts,
+)
 from jackwatch.sources.usage.values import model_key, text_of
 
 if TYPE_CHECKING:
@@ -69,7 +76,7 @@ def read_cost_explorer(
     :class:`~jackwatch.errors.ConfigError` at once; a call that is denied or keeps failing raises
     :class:`~jackwatch.errors.SourceError`. Bad periods and groups are counted in ``stats``."""
     window = query_window(since, until)
-    config = Config(retries={"max_attempts": max_attempts, "mode": "standard"}, user_agent_extra="jackwatch")
+    config = Config(retries={"total_max_attempts": max_attempts, "mode": "standard"}, user_agent_extra="jackwatch")
     client = (session or boto3.session.Session()).client(
         "ce", region_name=DEFAULT_REGION, endpoint_url=endpoint_url, config=config
     )
@@ -147,7 +154,8 @@ def page_rows(reply: Mapping[str, Any], origin: str, converter: UsdConverter, st
             bounds = period.get("TimePeriod")
             if not isinstance(bounds, Mapping):
                 raise field_error("TimePeriod", bounds, "an object")
-            start, end = required_time(bounds, "Start"), required_time(bounds, "End")
+            start = required_time(bounds, "Start")
+            end = bucket_end(start, required_time(bounds, "End"), "End")
         except RecordError as exc:
             stats.skip(exc.reason, where, f"ResultsByTime[{index}]: {exc.message}")
             continue

@@ -29,20 +29,15 @@ from jackwatch.sources.openai.api import KEY_VARIABLE
 from jackwatch.sources.reading.context import no_progress
 from jackwatch.sources.reading.records import RecordError, field_error
 from jackwatch.sources.stats import ReadStats
-from jackwatch.sources.usage.api_buckets import BucketContext, Query, Report, count, query, report_rows, text
+from jackwatch.sources.usage.api_buckets import BucketContext, Report, count, read_reports, text
 from jackwatch.sources.usage.api_query import QueryWindow, Width, in_time_order, query_window
 from jackwatch.sources.usage.row import Provider, UsageRow
+from jackwatch.sources.usage.schema import bucket_end
 from jackwatch.sources.usage.values import decimal_of, model_key
 
 ENDPOINT = replace(ADMIN_ENDPOINT, label="OpenAI usage API")
 ORGANIZATION_VARIABLE = "OPENAI_ORG_ID"
 ORGANIZATION_HEADER = "openai-organization"
-
-USAGE_PAGE_SIZES = {Width.HOUR: 168, Width.DAY: 31}
-"""The most buckets a page of the usage report holds, per width."""
-
-COSTS_PAGE_SIZE = 180
-"""The most buckets a page of the costs report holds."""
 
 
 def read_openai_usage(
@@ -67,26 +62,7 @@ def _read(
 ) -> Iterator[Event]:
     with open_api(ENDPOINT, options) as api:
         account = _organization(api)
-        start, end = window.snapped()
-        usage: Query = {
-            "start_time": int(start.timestamp()),
-            "end_time": int(end.timestamp()),
-            "bucket_width": window.width.value,
-            "group_by[]": ["api_key_id", "model", "project_id"],
-            "limit": options.page_size or USAGE_PAGE_SIZES[window.width],
-        }
-        day_start, day_end = window.snapped(Width.DAY)
-        costs: Query = {
-            "start_time": int(day_start.timestamp()),
-            "end_time": int(day_end.timestamp()),
-            "bucket_width": Width.DAY.value,
-            "group_by[]": ["project_id", "line_item"],
-            "limit": options.page_size or COSTS_PAGE_SIZE,
-        }
-        rows = [
-            *report_rows(api, USAGE, query(usage), account, stats, progress),
-            *report_rows(api, COSTS, query(costs), account, stats, progress),
-        ]
+        rows = read_reports(api, (USAGE, COSTS), window, options.page_size, account, stats, progress)
     yield from in_time_order(rows, stats)
 
 
@@ -124,7 +100,8 @@ def _unix_time(bucket: Mapping[str, Any], name: str) -> datetime:
 
 def _bucket_times(bucket: Mapping[str, Any]) -> tuple[datetime, datetime]:
     """``start_time`` and ``end_time``, in Unix seconds."""
-    return _unix_time(bucket, "start_time"), _unix_time(bucket, "end_time")
+    start = _unix_time(bucket, "start_time")
+    return start, bucket_end(start, _unix_time(bucket, "end_time"), "end_time")
 
 
 def usage_row(result: Mapping[str, Any], bucket: BucketContext) -> UsageRow:
@@ -181,5 +158,16 @@ def cost_row(result: Mapping[str, Any], bucket: BucketContext) -> UsageRow:
     )
 
 
-USAGE = Report("/organization/usage/completions", _bucket_times, usage_row)
-COSTS = Report("/organization/costs", _bucket_times, cost_row)
+def _bounds(start: datetime, end: datetime) -> dict[str, str | int]:
+    return {"start_time": int(start.timestamp()), "end_time": int(end.timestamp())}
+
+
+USAGE = Report(
+    "/organization/usage/completions",
+    _bounds,
+    ("api_key_id", "model", "project_id"),
+    {Width.HOUR: 168, Width.DAY: 31},
+    _bucket_times,
+    usage_row,
+)
+COSTS = Report("/organization/costs", _bounds, ("project_id", "line_item"), {Width.DAY: 180}, _bucket_times, cost_row)

@@ -12,14 +12,17 @@ from werkzeug import Request
 from jackwatch.sources.http import HttpOptions, RetryPolicy
 
 
-def report_page(buckets: list[dict[str, Any]], next_page: str | None = None, **extra: Any) -> dict[str, Any]:
+def report_page(buckets: list[Any], next_page: str | None = None, **extra: Any) -> dict[str, Any]:
     """One page of a bucketed report (OpenAI adds ``"object": "page"``); more follow when ``next_page`` is set."""
     return {**extra, "data": buckets, "has_more": next_page is not None, "next_page": next_page}
 
 
-def options(server: HTTPServer, waits: list[float], base: str = "", page_size: int | None = None) -> HttpOptions:
-    """A client that talks to ``server`` and records its waits instead of sleeping."""
-    return HttpOptions(base_url=server.url_for(base), retry=RetryPolicy(sleep=waits.append), page_size=page_size)
+def options(
+    server: HTTPServer, base: str = "", page_size: int | None = None, waits: list[float] | None = None
+) -> HttpOptions:
+    """A client that talks to ``server`` and records its waits in ``waits`` instead of sleeping."""
+    retry = RetryPolicy(sleep=(waits if waits is not None else []).append)
+    return HttpOptions(base_url=server.url_for(base), retry=retry, page_size=page_size)
 
 
 def sent_query(request: Request) -> dict[str, list[str]]:

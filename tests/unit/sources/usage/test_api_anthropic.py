@@ -4,15 +4,20 @@ server speaking the documented format."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
 from jackwatch.errors import ConfigError, Location, SourceError
 from jackwatch.model import Event
 from jackwatch.sources.stats import ReadStats
-from jackwatch.sources.usage.api_anthropic import read_anthropic_usage
+from jackwatch.sources.usage.api_anthropic import cost_row, read_anthropic_usage
+from jackwatch.sources.usage.api_buckets import BucketContext
+from jackwatch.sources.usage.currency import UsdConverter
 
 from .api_reports import options, report_page, sent_query
 
@@ -69,11 +74,6 @@ def admin_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", KEY)
 
 
-@pytest.fixture
-def waits() -> list[float]:
-    return []
-
-
 def organization(server: HTTPServer) -> None:
     body = {"id": ORGANIZATION, "type": "organization", "name": "Acme Research"}
     server.expect_ordered_request(ME, headers={"x-api-key": KEY, "anthropic-version": "2023-06-01"}).respond_with_json(
@@ -83,19 +83,19 @@ def organization(server: HTTPServer) -> None:
 
 def read(
     server: HTTPServer,
-    waits: list[float],
+    waits: list[float] | None = None,
     since: datetime = datetime(2026, 3, 11, 10, 30, tzinfo=UTC),
     until: datetime = datetime(2026, 3, 11, 12, 15, tzinfo=UTC),
     page_size: int | None = None,
     progress: list[str] | None = None,
 ) -> tuple[list[Event], ReadStats]:
     stats = ReadStats()
-    http = options(server, waits, "", page_size)
+    http = options(server, "", page_size, waits)
     seen = progress.append if progress is not None else None
     return list(read_anthropic_usage(stats, since=since, until=until, http=http, progress=seen)), stats
 
 
-def test_both_reports_are_read_page_by_page_into_rows_oldest_first(httpserver: HTTPServer, waits: list[float]) -> None:
+def test_both_reports_are_read_page_by_page_into_rows_oldest_first(httpserver: HTTPServer) -> None:
     organization(httpserver)
     console = usage_result(None, "claude-3-5-haiku-20241022", cache_creation=None, cache_read_input_tokens=0)
     httpserver.expect_ordered_request(USAGE).respond_with_json(
@@ -110,7 +110,7 @@ def test_both_reports_are_read_page_by_page_into_rows_oldest_first(httpserver: H
     )
     progress: list[str] = []
 
-    events, stats = read(httpserver, waits, page_size=1, progress=progress)
+    events, stats = read(httpserver, page_size=1, progress=progress)
 
     httpserver.check_assertions()
     assert [(event.name, event.time) for event in events] == [
@@ -165,17 +165,18 @@ def test_both_reports_are_read_page_by_page_into_rows_oldest_first(httpserver: H
     }
 
 
-def test_a_long_window_is_read_daily_with_the_largest_pages(httpserver: HTTPServer, waits: list[float]) -> None:
+def test_a_long_window_is_read_daily_with_the_largest_pages(httpserver: HTTPServer) -> None:
     organization(httpserver)
     httpserver.expect_ordered_request(USAGE).respond_with_json(report_page([]))
     httpserver.expect_ordered_request(COSTS).respond_with_json(report_page([]))
-    read(httpserver, waits, since=datetime(2026, 2, 1, tzinfo=UTC), until=datetime(2026, 3, 1, tzinfo=UTC))
+    read(httpserver, since=datetime(2026, 2, 1, tzinfo=UTC), until=datetime(2026, 3, 1, tzinfo=UTC))
     _, usage, costs = (sent_query(request) for request, _ in httpserver.log)
     assert (usage["bucket_width"], usage["limit"], costs["limit"]) == (["1d"], ["31"], ["31"])
     assert (usage["starting_at"], usage["ending_at"]) == (["2026-02-01T00:00:00Z"], ["2026-03-01T00:00:00Z"])
 
 
-def test_overload_rate_limits_and_server_errors_are_retried(httpserver: HTTPServer, waits: list[float]) -> None:
+def test_overload_rate_limits_and_server_errors_are_retried(httpserver: HTTPServer) -> None:
+    waits: list[float] = []
     overloaded = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
     limited = {"type": "error", "error": {"type": "rate_limit_error", "message": "Rate limited"}}
     httpserver.expect_ordered_request(ME).respond_with_json(overloaded, status=529)
@@ -186,17 +187,17 @@ def test_overload_rate_limits_and_server_errors_are_retried(httpserver: HTTPServ
     )
     httpserver.expect_ordered_request(COSTS).respond_with_json({"type": "error"}, status=500)
     httpserver.expect_ordered_request(COSTS).respond_with_json(report_page([]))
-    events, _ = read(httpserver, waits)
+    events, _ = read(httpserver, waits=waits)
     httpserver.check_assertions()
     assert waits == [1.0, 12.0, 1.0]
     assert len(events) == 1
 
 
-def test_a_rejected_key_names_its_variable_never_the_key(httpserver: HTTPServer, waits: list[float]) -> None:
+def test_a_rejected_key_names_its_variable_never_the_key(httpserver: HTTPServer) -> None:
     refused = {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}
     httpserver.expect_request(ME).respond_with_json(refused, status=401)
     with pytest.raises(SourceError, match="ANTHROPIC_ADMIN_KEY") as caught:
-        read(httpserver, waits)
+        read(httpserver)
     assert KEY not in str(caught.value)
     assert len(httpserver.log) == 1
 
@@ -204,19 +205,17 @@ def test_a_rejected_key_names_its_variable_never_the_key(httpserver: HTTPServer,
 def test_without_the_key_nothing_is_asked(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_ADMIN_KEY")
     with pytest.raises(ConfigError, match="ANTHROPIC_ADMIN_KEY"):
-        read_anthropic_usage(ReadStats(), http=options(httpserver, []))
+        read_anthropic_usage(ReadStats(), http=options(httpserver))
     assert not httpserver.log
 
 
-def test_an_organization_without_an_id_stops_the_read(httpserver: HTTPServer, waits: list[float]) -> None:
+def test_an_organization_without_an_id_stops_the_read(httpserver: HTTPServer) -> None:
     httpserver.expect_request(ME).respond_with_json({"type": "organization", "name": "Acme Research"})
     with pytest.raises(SourceError, match="no organization id"):
-        read(httpserver, waits)
+        read(httpserver)
 
 
-def test_bad_buckets_and_results_are_counted_with_the_page_and_bucket(
-    httpserver: HTTPServer, waits: list[float]
-) -> None:
+def test_bad_buckets_and_results_are_counted_with_the_page_and_bucket(httpserver: HTTPServer) -> None:
     organization(httpserver)
     buckets = [
         {"starting_at": "yesterday", "ending_at": "2026-03-11T11:00:00Z", "results": []},
@@ -234,7 +233,7 @@ def test_bad_buckets_and_results_are_counted_with_the_page_and_bucket(
     httpserver.expect_ordered_request(COSTS).respond_with_json(
         report_page([bucket("2026-03-11T00:00:00Z", cost_result("12,5x"), cost_result("250"), hours=24)])
     )
-    events, stats = read(httpserver, waits)
+    events, stats = read(httpserver)
 
     costs, usage = events
     assert (usage.raw["model"], costs.raw["cost"]) == ("claude-opus-4-20250514", "2.5")
@@ -254,7 +253,7 @@ def test_bad_buckets_and_results_are_counted_with_the_page_and_bucket(
         (
             Location(usage.origin, 3),
             "invalid_field",
-            "data[2].results[0]: the bucket ends (2026-03-11T12:00:00+00:00) before it starts (2026-03-11T13:00:00+00:00)",
+            "data[2]: ending_at 2026-03-11T12:00:00+00:00 is before the start 2026-03-11T13:00:00+00:00",
         ),
         (Location(usage.origin, 4), "not_an_object", "data[3]: record is an array, not a JSON object"),
         (Location(costs.origin, 1), "invalid_field", "data[0].results[0]: amount '12,5x' is not a number"),
@@ -262,17 +261,27 @@ def test_bad_buckets_and_results_are_counted_with_the_page_and_bucket(
     assert stats.events_skipped == 7
 
 
-def test_costs_are_cents_and_other_currencies_are_reported(httpserver: HTTPServer, waits: list[float]) -> None:
+def test_costs_are_cents_and_other_currencies_are_reported(httpserver: HTTPServer) -> None:
     organization(httpserver)
     httpserver.expect_ordered_request(USAGE).respond_with_json(report_page([]))
     results = [cost_result("1234.5"), cost_result("99", currency="eur"), cost_result("7", currency=None)]
     httpserver.expect_ordered_request(COSTS).respond_with_json(
         report_page([bucket("2026-03-11T00:00:00Z", *results, hours=24)])
     )
-    events, stats = read(httpserver, waits)
+    events, stats = read(httpserver)
     assert [(e.raw["cost"], e.raw["currency"], e.raw.get("cost_usd")) for e in events] == [
         ("12.345", "USD", "12.345"),
         ("0.99", "EUR", None),
         ("0.07", "USD", "0.07"),
     ]
     assert [(p.reason, p.location) for p in stats.problems] == [("unconverted_currency", Location(events[0].origin))]
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=4, allow_nan=False, allow_infinity=False))
+def test_a_cost_is_its_amount_in_cents(cents: Decimal) -> None:
+    start = datetime(2026, 3, 11, tzinfo=UTC)
+    bucket = BucketContext(
+        ORGANIZATION, start, start + timedelta(days=1), "https://api.anthropic.com", 1, UsdConverter({})
+    )
+    row = cost_row(cost_result(str(cents)), bucket)
+    assert row.cost is not None and row.cost * 100 == cents and row.cost_usd == row.cost

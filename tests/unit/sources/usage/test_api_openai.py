@@ -7,12 +7,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
 from jackwatch.errors import ConfigError, Location, SourceError
 from jackwatch.model import Event
+from jackwatch.normalize.asn import AsnDb
+from jackwatch.rules.engine import Engine, compile_ruleset
+from jackwatch.rules.loader import builtin_rule_files, load_rules
+from jackwatch.rules.sources import default_registry
+from jackwatch.sources.reading.records import RecordError
 from jackwatch.sources.stats import ReadStats
-from jackwatch.sources.usage.api_openai import read_openai_usage
+from jackwatch.sources.usage.api_buckets import BucketContext
+from jackwatch.sources.usage.api_openai import read_openai_usage, usage_row
+from jackwatch.sources.usage.currency import UsdConverter
 
 from .api_reports import options, report_page, sent_query
 
@@ -29,7 +38,9 @@ DAY0 = 1773187200
 HEADERS = {"openai-organization": ORGANIZATION, "openai-version": "2020-10-01", "x-request-id": "req_7f3a9c"}
 
 
-def usage_result(key: str = "key_9fKx2LmQ7rT4vW1p", model: str = "gpt-4o-2024-08-06", **counts: Any) -> dict[str, Any]:
+def usage_result(
+    key: str = "key_9fKx2LmQ7rT4vW1p", model: str | None = "gpt-4o-2024-08-06", **counts: Any
+) -> dict[str, Any]:
     """An ``organization.usage.completions.result`` grouped by API key, model and project."""
     return {
         "object": "organization.usage.completions.result",
@@ -49,7 +60,7 @@ def usage_result(key: str = "key_9fKx2LmQ7rT4vW1p", model: str = "gpt-4o-2024-08
     }
 
 
-def usage_bucket(start: int, *results: dict[str, Any], width: int = HOUR) -> dict[str, Any]:
+def usage_bucket(start: int, *results: object, width: int = HOUR) -> dict[str, Any]:
     return {"object": "bucket", "start_time": start, "end_time": start + width, "results": list(results)}
 
 
@@ -73,20 +84,15 @@ def admin_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_ORG_ID", raising=False)
 
 
-@pytest.fixture
-def waits() -> list[float]:
-    return []
-
-
 def read(
     server: HTTPServer,
-    waits: list[float],
+    waits: list[float] | None = None,
     since: datetime = datetime(2026, 3, 11, 10, 30, tzinfo=UTC),
     until: datetime = datetime(2026, 3, 11, 12, 15, tzinfo=UTC),
     page_size: int | None = None,
 ) -> tuple[list[Event], ReadStats]:
     stats = ReadStats()
-    http = options(server, waits, "/v1", page_size)
+    http = options(server, "/v1", page_size, waits)
     return list(read_openai_usage(stats, since=since, until=until, http=http)), stats
 
 
@@ -94,7 +100,7 @@ def no_costs(server: HTTPServer) -> None:
     server.expect_ordered_request(COSTS).respond_with_json(page([]), headers=HEADERS)
 
 
-def test_both_reports_are_read_page_by_page_into_rows_oldest_first(httpserver: HTTPServer, waits: list[float]) -> None:
+def test_both_reports_are_read_page_by_page_into_rows_oldest_first(httpserver: HTTPServer) -> None:
     other = usage_result("key_2HsP8mZq4Lt7Vc1x", "gpt-4o-mini-2024-07-18", input_cached_tokens=None)
     httpserver.expect_ordered_request(USAGE, headers={"Authorization": f"Bearer {KEY}"}).respond_with_json(
         page([usage_bucket(T0 + HOUR, usage_result()), usage_bucket(T0 + 2 * HOUR, other)], "page_AAAAAGdGxdEi"),
@@ -119,7 +125,7 @@ def test_both_reports_are_read_page_by_page_into_rows_oldest_first(httpserver: H
     )
     httpserver.expect_ordered_request(COSTS).respond_with_json(page([]), headers=HEADERS)
 
-    events, stats = read(httpserver, waits, page_size=2)
+    events, stats = read(httpserver, page_size=2)
 
     httpserver.check_assertions()
     assert [event.time for event in events] == [
@@ -177,15 +183,13 @@ def test_both_reports_are_read_page_by_page_into_rows_oldest_first(httpserver: H
     assert costs_next == {**costs_first, "page": ["page_AAAAAGdHzbKl"]}
 
 
-def test_a_window_longer_than_seven_days_is_read_in_daily_buckets_of_the_largest_pages(
-    httpserver: HTTPServer, waits: list[float]
-) -> None:
+def test_a_window_longer_than_seven_days_is_read_in_daily_buckets_of_the_largest_pages(httpserver: HTTPServer) -> None:
     httpserver.expect_ordered_request(USAGE).respond_with_json(
         page([usage_bucket(DAY0, usage_result(), width=DAY)]), headers=HEADERS
     )
     no_costs(httpserver)
     since = datetime(2026, 3, 1, 6, tzinfo=UTC)
-    events, _ = read(httpserver, waits, since=since, until=since + timedelta(days=10))
+    events, _ = read(httpserver, since=since, until=since + timedelta(days=10))
     usage, costs = (sent_query(request) for request, _ in httpserver.log)
     assert (usage["bucket_width"], usage["limit"], costs["limit"]) == (["1d"], ["31"], ["180"])
     assert usage["start_time"] == [str(int(datetime(2026, 3, 1, tzinfo=UTC).timestamp()))]
@@ -195,14 +199,15 @@ def test_a_window_longer_than_seven_days_is_read_in_daily_buckets_of_the_largest
     ]
 
 
-def test_an_hourly_window_asks_for_the_largest_hourly_pages(httpserver: HTTPServer, waits: list[float]) -> None:
+def test_an_hourly_window_asks_for_the_largest_hourly_pages(httpserver: HTTPServer) -> None:
     httpserver.expect_ordered_request(USAGE).respond_with_json(page([]), headers=HEADERS)
     no_costs(httpserver)
-    read(httpserver, waits)
+    read(httpserver)
     assert sent_query(httpserver.log[0][0])["limit"] == ["168"]
 
 
-def test_rate_limits_and_server_errors_are_retried(httpserver: HTTPServer, waits: list[float]) -> None:
+def test_rate_limits_and_server_errors_are_retried(httpserver: HTTPServer) -> None:
+    waits: list[float] = []
     limited = {"error": {"message": "Rate limit reached for organization usage", "type": "requests"}}
     httpserver.expect_ordered_request(USAGE).respond_with_json(limited, status=429, headers={"retry-after": "7"})
     httpserver.expect_ordered_request(USAGE).respond_with_json(
@@ -212,17 +217,17 @@ def test_rate_limits_and_server_errors_are_retried(httpserver: HTTPServer, waits
     httpserver.expect_ordered_request(COSTS).respond_with_json(
         page([usage_bucket(DAY0, cost_result(2.5, "gpt-4o-2024-08-06, output"), width=DAY)]), headers=HEADERS
     )
-    events, stats = read(httpserver, waits)
+    events, stats = read(httpserver, waits=waits)
     httpserver.check_assertions()
     assert waits == [7.0, 1.0]
     assert len(events) == 2 and stats.events_read == 2
 
 
-def test_a_rejected_key_names_its_variable_never_the_key(httpserver: HTTPServer, waits: list[float]) -> None:
+def test_a_rejected_key_names_its_variable_never_the_key(httpserver: HTTPServer) -> None:
     refused = {"error": {"message": f"Incorrect API key provided: {KEY}.", "code": "invalid_api_key"}}
     httpserver.expect_request(USAGE).respond_with_json(refused, status=401)
     with pytest.raises(SourceError, match="OPENAI_ADMIN_KEY") as caught:
-        read(httpserver, waits)
+        read(httpserver)
     assert KEY not in str(caught.value) and KEY[4:-3] not in str(caught.value)
     assert len(httpserver.log) == 1
 
@@ -230,15 +235,13 @@ def test_a_rejected_key_names_its_variable_never_the_key(httpserver: HTTPServer,
 def test_without_the_key_nothing_is_asked(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_ADMIN_KEY")
     with pytest.raises(ConfigError, match="OPENAI_ADMIN_KEY"):
-        read_openai_usage(ReadStats(), http=options(httpserver, [], "/v1"))
+        read_openai_usage(ReadStats(), http=options(httpserver, "/v1"))
     with pytest.raises(ConfigError, match="must be before"):
         read_openai_usage(ReadStats(), since=datetime(2026, 3, 2, tzinfo=UTC), until=datetime(2026, 3, 1, tzinfo=UTC))
     assert not httpserver.log
 
 
-def test_bad_buckets_and_results_are_counted_with_the_page_and_bucket(
-    httpserver: HTTPServer, waits: list[float]
-) -> None:
+def test_bad_buckets_and_results_are_counted_with_the_page_and_bucket(httpserver: HTTPServer) -> None:
     buckets = [
         {"object": "bucket", "end_time": T0 + HOUR, "results": [usage_result()]},
         usage_bucket(T0 + HOUR, usage_result(input_cached_tokens=200_000), "not a result", usage_result(model=None)),
@@ -250,7 +253,7 @@ def test_bad_buckets_and_results_are_counted_with_the_page_and_bucket(
         page([usage_bucket(DAY0, cost_result(1.5, "o3, output"), {"object": "organization.costs.result"}, width=DAY)]),
         headers=HEADERS,
     )
-    events, stats = read(httpserver, waits)
+    events, stats = read(httpserver)
 
     assert [event.raw.get("model") for event in events] == ["o3", None]
     costs_url, usage_url = (event.origin for event in events)
@@ -279,15 +282,13 @@ def test_bad_buckets_and_results_are_counted_with_the_page_and_bucket(
     assert stats.events_skipped == 7 and stats.events_read == 2
 
 
-def test_costs_in_other_currencies_are_kept_without_a_usd_cost_and_reported(
-    httpserver: HTTPServer, waits: list[float]
-) -> None:
+def test_costs_in_other_currencies_are_kept_without_a_usd_cost_and_reported(httpserver: HTTPServer) -> None:
     httpserver.expect_ordered_request(USAGE).respond_with_json(page([]), headers=HEADERS)
     results = [cost_result(12.5, "gpt-4.1, output", "eur"), cost_result(3, "gpt-4.1, input", "USD")]
     httpserver.expect_ordered_request(COSTS).respond_with_json(
         page([usage_bucket(DAY0, *results, width=DAY)]), headers=HEADERS
     )
-    events, stats = read(httpserver, waits)
+    events, stats = read(httpserver)
     assert [(e.raw["cost"], e.raw["currency"], e.raw.get("cost_usd")) for e in events] == [
         ("12.5", "EUR", None),
         ("3", "USD", "3"),
@@ -299,21 +300,74 @@ def test_costs_in_other_currencies_are_kept_without_a_usd_cost_and_reported(
 
 
 def test_the_organization_comes_from_the_environment_or_the_responses(
-    httpserver: HTTPServer, waits: list[float], monkeypatch: pytest.MonkeyPatch
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     httpserver.expect_request(USAGE).respond_with_json(page([usage_bucket(T0, usage_result())]))
     httpserver.expect_request(COSTS).respond_with_json(page([]))
-    with pytest.raises(SourceError, match="no openai-organization header.*OPENAI_ORG_ID"):
-        read(httpserver, waits)
+    with pytest.raises(SourceError, match=r"no openai-organization header.*OPENAI_ORG_ID"):
+        read(httpserver)
     monkeypatch.setenv("OPENAI_ORG_ID", "org-Given5Ld8Qw2")
-    events, _ = read(httpserver, waits)
+    events, _ = read(httpserver)
     assert [event.raw["account"] for event in events] == ["org-Given5Ld8Qw2"]
 
 
-def test_the_same_bucket_read_twice_is_the_same_event(httpserver: HTTPServer, waits: list[float]) -> None:
+def test_the_same_bucket_read_twice_is_the_same_event(httpserver: HTTPServer) -> None:
     httpserver.expect_request(USAGE).respond_with_json(page([usage_bucket(T0, usage_result())]), headers=HEADERS)
     httpserver.expect_request(COSTS).respond_with_json(page([]), headers=HEADERS)
-    first, _ = read(httpserver, waits)
-    again, _ = read(httpserver, waits, until=datetime(2026, 3, 11, 11, tzinfo=UTC))
+    first, _ = read(httpserver)
+    again, _ = read(httpserver, until=datetime(2026, 3, 11, 11, tzinfo=UTC))
     assert [event.id for event in first] == [event.id for event in again]
     assert first[0].origin != again[0].origin
+
+
+def test_a_burst_meets_the_builtin_token_and_spend_spike_rules(httpserver: HTTPServer) -> None:
+    usual = [usage_bucket(T0 - (72 - hour) * HOUR, usage_result()) for hour in range(72)]
+    burst = usage_bucket(T0, usage_result(input_tokens=9_000_000, input_cached_tokens=0, output_tokens=600_000))
+    httpserver.expect_ordered_request(USAGE).respond_with_json(page([*usual, burst]), headers=HEADERS)
+    cost = cost_result(950.0, "gpt-4o-2024-08-06, input")
+    httpserver.expect_ordered_request(COSTS).respond_with_json(
+        page(
+            [
+                usage_bucket(DAY0 - 3 * DAY + day * DAY, cost_result(20.0, "gpt-4o-2024-08-06, input"), width=DAY)
+                for day in range(3)
+            ]
+            + [usage_bucket(DAY0, cost, width=DAY)]
+        ),
+        headers=HEADERS,
+    )
+    events, _ = read(httpserver, since=datetime(2026, 3, 8, 10, tzinfo=UTC))
+    registry = default_registry(AsnDb.load())
+    engine = Engine(compile_ruleset(load_rules(builtin_rule_files(), registry).ruleset, registry))
+
+    matches = [match for event in events for match in engine.process(event)]
+
+    by_rule = {match.rule.spec.id: match for match in matches}
+    assert len(matches) == 2
+    assert sorted(by_rule) == ["cost.llm_spend_spike_daily", "openai.usage_spike"]
+    tokens = by_rule["openai.usage_spike"]
+    assert tokens.key == (ORGANIZATION, "key_9fKx2LmQ7rT4vW1p", "gpt-4o-2024-08-06")
+    assert tokens.facts == {
+        "bucket_total": 9_600_000.0,
+        "baseline": 202_751.0,
+        "limit": 2_000_000.0,
+        "excess": 9_600_000.0 - 202_751.0,
+    }
+    spend = by_rule["cost.llm_spend_spike_daily"]
+    assert spend.key == (ORGANIZATION, "<NA>", "gpt-4o-2024-08-06")
+    assert spend.facts == {"bucket_total": 950.0, "baseline": 20.0, "limit": 500.0, "excess": 930.0}
+
+
+@given(st.integers(0, 10**12), st.integers(0, 10**12), st.integers(0, 10**12))
+def test_moving_cached_tokens_out_of_the_input_keeps_the_total(inputs: int, cached: int, outputs: int) -> None:
+    start = datetime.fromtimestamp(T0, UTC)
+    bucket = BucketContext(
+        ORGANIZATION, start, start + timedelta(hours=1), "https://api.openai.com/v1", 1, UsdConverter({})
+    )
+    result = usage_result(input_tokens=inputs, input_cached_tokens=cached, output_tokens=outputs)
+    if cached > inputs:
+        with pytest.raises(RecordError, match="exceeds input_tokens"):
+            usage_row(result, bucket)
+        return
+    row = usage_row(result, bucket)
+    assert row.tokens == inputs + outputs
+    assert (row.input_tokens, row.cache_read_tokens) == (inputs - cached, cached)

@@ -53,7 +53,7 @@ def test_an_empty_window_is_refused() -> None:
 
 @given(
     st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)),
-    st.timedelta(min_value=timedelta(seconds=1), max_value=timedelta(days=60)),
+    st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=60)),
     st.sampled_from(Width),
 )
 def test_snapped_bounds_are_whole_buckets_that_cover_the_window(since: datetime, span: timedelta, width: Width) -> None:
