@@ -107,3 +107,23 @@ def test_an_unknown_input_kind_is_bad_usage(inputs: dict[str, Path]) -> None:
     result = run_cli("detect", f"splunk:{inputs['trail']}", "--no-store", "--quiet")
     assert result.code == 2
     assert "unknown input kind 'splunk'" in result.stderr
+
+
+def test_incidents_of_the_store_match_those_of_the_run(inputs: dict[str, Path], tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    ran = run_cli("detect", str(inputs["trail"]), f"bedrock:{inputs['logs']}", "--db", db, "--format", "json", "-q")
+    assert ran.code == 0, ran.describe()
+    listed = run_cli("incidents", "--db", db, "--format", "json")
+    assert listed.code == 0, listed.describe()
+    body = listed.json()
+    assert set(body) == {"incidents", "stats"} and body["stats"]["incidents"] == 1
+    (stored,) = body["incidents"]
+    (fresh,) = ran.report()["incidents"]
+    assert stored == fresh
+    table = run_cli("incidents", "--db", db)
+    assert table.code == 0 and "1 incident(s)" in table.text and trails.THIEF in table.text
+
+
+def test_incidents_refuse_ocsf(tmp_path: Path) -> None:
+    result = run_cli("incidents", "--db", f"sqlite:///{tmp_path / 'empty.db'}", "--format", "ocsf")
+    assert result.code == 2 and "table, json or jsonl" in result.stderr
