@@ -63,6 +63,8 @@ APP_MODEL = "us.anthropic.claude-3-5-sonnet-20240620-v1:0"
 EMBED_MODEL = "amazon.titan-embed-text-v2:0"
 OPUS = "anthropic.claude-3-opus-20240229-v1:0"
 SONNET = "anthropic.claude-3-sonnet-20240229-v1:0"
+BUYER_MODEL = "us.anthropic.claude-3-7-sonnet-20250219-v1:0"
+BUYER_REGION = "us-west-2"
 
 ALLOWED_REGIONS = ("us-east-1", "us-west-2", "eu-central-1", "eu-west-3", "us-east-2", "eu-west-1")
 """Regions the organisation's SCP allows; every other region answers AccessDenied."""
@@ -728,6 +730,21 @@ def second_actor(ids: Ids, cast: Cast) -> Records:
     return records
 
 
+def second_actor_workload(ids: Ids, cast: Cast) -> Records:
+    """16:07 the buyer runs his own traffic on Claude 3.7 Sonnet (US cross-region profile) from us-west-2.
+
+    The key checker looked at (and deleted) the invocation logging of us-east-1 only: us-west-2 still logs
+    every call, prompts included. This chapter comes last so that the records before it stay as they were.
+    """
+    rng = ids.rng
+    actor = Actor(cast.app, SECOND_ACTOR_IP, URLLIB3_UA)
+    records: Records = []
+    for when in poisson(rng, at("16:07:30"), at("17:55:00"), 150):
+        operation = pick_operation(rng, {"InvokeModel": 0.6, "InvokeModelWithResponseStream": 0.4})
+        records.append(bedrock_invoke(ids, actor, when, BUYER_REGION, BUYER_MODEL, operation=operation))
+    return records
+
+
 STORY: tuple[Callable[[Ids, Cast], Records], ...] = (
     legit_app,
     legit_rag_indexer,
@@ -743,6 +760,7 @@ STORY: tuple[Callable[[Ids, Cast], Records], ...] = (
     proxy_invocations,
     api_key_persistence,
     second_actor,
+    second_actor_workload,
 )
 
 

@@ -4,7 +4,8 @@ The ledger watches the events of a run as they are read. Each source that says w
 through its fields (:class:`SpendSource`): CloudTrail's successful invocations (counts only: the cost is an
 estimate from an assumed number of tokens per call), Bedrock invocation logs (token counts: exact), usage and
 billing rows (the provider's own charge). An invocation that both CloudTrail and an invocation log record (the
-same request id) is priced once, from its tokens. Use is kept per principal, model, region and minute, so memory
+same request id) is priced once, from its tokens; the hours a billing row covers take its charge instead of the
+per-call prices of the same provider. Use is kept per principal, model, region and minute, so memory
 grows with the minutes of activity, not with the number of calls; a finding's window is matched to the minute.
 """
 
@@ -24,6 +25,7 @@ from jackwatch.rules.fields import SourceFields
 from jackwatch.rules.spec import field_reader
 
 MINUTE = 60
+MINUTES_PER_HOUR = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +35,8 @@ class SpendSource:
     Who spent is the source's principal (the subject of its findings). ``when`` is a condition (rule syntax) the
     events must meet; ``provider`` is the price-table provider, or ``provider_field`` names a field holding it.
     ``tokens`` names the input, output, cache-read and cache-write token fields; ``usd`` a field holding a charge
-    already in USD. An event is priced from its charge if it has one, else from its tokens, else it counts as one
-    invocation.
+    already in USD, and ``hours`` the length of the period it bills. An event is priced from its charge if it has
+    one, else from its tokens, else it counts as one invocation.
     """
 
     when: str
@@ -45,6 +47,7 @@ class SpendSource:
     request_id: str | None = None
     tokens: tuple[str, str, str, str] | None = None
     usd: str | None = None
+    hours: str | None = None
 
 
 SPEND_SOURCES: Mapping[str, SpendSource] = {
@@ -75,6 +78,7 @@ SPEND_SOURCES: Mapping[str, SpendSource] = {
         region="usage.region",
         tokens=("usage.input_tokens", "usage.output_tokens", "usage.cache_read_tokens", "usage.cache_write_tokens"),
         usd="usage.cost_usd",
+        hours="usage.hours",
     ),
 }
 """The sources whose events carry spend, by source name."""
@@ -88,6 +92,7 @@ class _Use:
     tokens: TokenUsage | None = None
     usd: Decimal | None = None
     request_ids: set[str] = field(default_factory=set)
+    billed_hours: set[int] = field(default_factory=set)
 
 
 _Key = tuple[int, str, str, str | None, CostBasis]  # minute, provider, model, region, basis
@@ -105,6 +110,7 @@ class _Reader:
         self.request_id = field_reader(fields, spec.request_id) if spec.request_id else _nothing
         self.tokens = tuple(field_reader(fields, name) for name in spec.tokens) if spec.tokens else ()
         self.usd = field_reader(fields, spec.usd) if spec.usd else _nothing
+        self.hours = field_reader(fields, spec.hours) if spec.hours else _nothing
         self.has_tokens = bool(spec.tokens)
 
 
@@ -167,6 +173,9 @@ class SpendLedger:
         request_id = reader.request_id(event) if self.join else None
         if basis is CostBasis.BILLING:
             use.usd = (use.usd or Decimal(0)) + Decimal(str(usd))
+            hours = reader.hours(event)
+            span = max(1, round(hours)) if isinstance(hours, int | float) and not isinstance(hours, bool) else 1
+            use.billed_hours.update(range(minute // MINUTES_PER_HOUR, minute // MINUTES_PER_HOUR + span))
         elif basis is CostBasis.TOKENS:
             usage = TokenUsage(counts[0], counts[1], counts[2] or 0, counts[3] or 0)
             use.tokens = usage if use.tokens is None else use.tokens + usage
@@ -182,23 +191,28 @@ class SpendLedger:
         if not uses:
             return None
         first, last = int(start.timestamp()) // MINUTE, int(end.timestamp()) // MINUTE
+        inside = [(key, use) for key, use in uses.items() if first <= key[0] <= last]
+        billed_hours = {
+            (hour, key[1]) for key, use in inside if key[4] is CostBasis.BILLING for hour in use.billed_hours
+        }
         records: list[UsageRecord] = []
         billed = Decimal(0)
         bases: set[CostBasis] = set()
-        for (minute, provider, model, region, basis), use in uses.items():
-            if not first <= minute <= last:
-                continue
+        for (minute, provider, model, region, basis), use in inside:
             if basis is CostBasis.BILLING:
                 billed += use.usd or Decimal(0)
-                bases.add(basis)
-                continue
-            record = self._priceable(datetime.fromtimestamp(minute * MINUTE, UTC), provider, model, region, use)
-            if record is not None:
+            elif (minute // MINUTES_PER_HOUR, provider) in billed_hours:
+                continue  # the bill of that hour already counts these calls
+            else:
+                record = self._priceable(datetime.fromtimestamp(minute * MINUTE, UTC), provider, model, region, use)
+                if record is None:
+                    continue
                 records.append(record)
-                bases.add(basis)
+            bases.add(basis)
         if not bases:
             return None
-        spend = summarize_spend(records, self.table, start, end, self.per_call)
+        window_start = datetime.fromtimestamp(first * MINUTE, UTC)  # records are stamped at the start of their minute
+        spend = summarize_spend(records, self.table, window_start, end, self.per_call)
         rate = (billed + (spend.cost or Decimal(0))) / spend.hours
         return CostFigures(
             usd=to_usd(billed + (spend.cost or Decimal(0))),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +17,8 @@ from jackwatch.rules.fields import SourceFields
 from jackwatch.rules.sources import default_registry
 from jackwatch.sources.bedrock_invocation.records import to_event as invocation_event
 from jackwatch.sources.cloudtrail import to_event
+from jackwatch.sources.usage.row import Provider, UsageRow
+from jackwatch.sources.usage.row import to_event as usage_event
 
 T0 = datetime(2026, 6, 10, 14, 0, tzinfo=UTC)
 THIEF = "arn:aws:iam::111122223333:user/openai-app-bedrock"
@@ -149,3 +152,47 @@ def test_invocation_logs_alone_are_exact() -> None:
     cost = book.cost(THIEF, T0, T0 + timedelta(minutes=5))
     assert cost is not None and not cost.estimated and cost.basis is CostBasis.TOKENS
     assert cost.usd == pytest.approx(3 * (3.0 + 1.5))
+
+
+def usage_row(hour: int, usd: float, hours: float = 1.0) -> Event:
+    """A CUR line of the thief's Bedrock spend for ``hours`` from ``T0 + hour``."""
+    start = T0 + timedelta(hours=hour)
+    row = UsageRow(
+        provider=Provider.AWS_BEDROCK,
+        account="111122223333",
+        key=THIEF,
+        model=SONNET,
+        region="us-east-1",
+        start=start,
+        end=start + timedelta(hours=hours),
+        cost=Decimal(str(usd)),
+        currency="USD",
+        cost_usd=Decimal(str(usd)),
+        origin="cur.csv",
+        line=2 + hour,
+    )
+    return usage_event(row)
+
+
+def test_a_bill_replaces_the_per_call_prices_of_the_hours_it_covers() -> None:
+    book = ledger()
+    calls = [invoke(60 * minute) for minute in range(120)]  # two hours of calls, one a minute
+    feed(book, [*calls, usage_row(0, 40.0)])  # the first hour is billed, the second is not
+    cost = book.cost(THIEF, T0, T0 + timedelta(minutes=119))
+    assert cost is not None
+    assert cost.usd == pytest.approx(40.0 + 60 * 0.0105)
+    assert cost.basis is CostBasis.BILLING and cost.estimated
+
+
+def test_a_daily_bill_covers_its_whole_day() -> None:
+    book = ledger()
+    feed(book, [invoke(3600 * 5), invoke(3600 * 20), usage_row(0, 12.5, hours=24)])
+    cost = book.cost(THIEF, T0, T0 + timedelta(hours=23))
+    assert cost is not None and cost.usd == 12.5 and not cost.estimated
+
+
+def test_a_call_in_the_first_minute_of_the_window_counts() -> None:
+    book = ledger()
+    feed(book, [invoke(30)])
+    cost = book.cost(THIEF, T0 + timedelta(seconds=30), T0 + timedelta(seconds=30))
+    assert cost is not None and cost.usd == 0.0105

@@ -1,15 +1,21 @@
-"""Tests for the openai-app demo trace: committed files match the generator, and the story holds."""
+"""Tests for the openai-app demo trace, invocation logs and bill: committed files match the generators, and the
+story holds."""
 
 from __future__ import annotations
 
 import bisect
+import csv
 import gzip
 import importlib.util
+import io
 import itertools
 import json
+import re
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -22,20 +28,37 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools"))
 import cloudtrail_synth as ct
 from tests.content.test_builtin_rules import rules
 
+from jackwatch.cost import load_price_table
+from jackwatch.normalize import principal_from_record
+from jackwatch.secrets import scan_text
+from jackwatch.sources.bedrock_invocation.content import completion_text, prompt_text
+
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "examples" / "openai-app"
 INVOKES = {"InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream"}
 RULE_IDS = {rule.id for rule in rules() if rule.source == "aws_cloudtrail"}
 
 
-@cache
-def story() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_cloudtrail", DEMO / "make_cloudtrail.py")
+def load(name: str) -> ModuleType:
+    """The demo's script ``name``.py, imported under that name."""
+    spec = importlib.util.spec_from_file_location(name, DEMO / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@cache
+def story() -> ModuleType:
+    return load("make_cloudtrail")
+
+
+@cache
+def logs_story() -> ModuleType:
+    """``make_bedrock_logs``, on top of the same ``make_cloudtrail`` module."""
+    story()
+    return load("make_bedrock_logs")
 
 
 @cache
@@ -62,14 +85,31 @@ def app_records(**match: Any) -> list[dict[str, Any]]:
     return [r for r in trace() if principal(r) == app and all(r.get(k) == v for k, v in match.items())]
 
 
+MANIFESTS = {"make_cloudtrail": ("cloudtrail.json", "bad-input.json"), "make_bedrock_logs": ("bedrock-billing.json",)}
+"""The files each generator writes in expected/."""
+
+
+def assert_committed(fresh: Path, parts: tuple[str, ...], script: str) -> None:
+    """The committed folders ``parts`` and the script's manifests hold exactly the bytes written under ``fresh``."""
+    hint = f"run examples/openai-app/{script}.py to refresh the committed files"
+    for part in parts:
+        committed = sorted(p.relative_to(DEMO) for p in (DEMO / part).rglob("*") if p.is_file())
+        written = sorted(p.relative_to(fresh) for p in (fresh / part).rglob("*") if p.is_file())
+        assert committed == written, hint
+        for name in committed:
+            assert (DEMO / name).read_bytes() == (fresh / name).read_bytes(), name
+    for name in MANIFESTS[script]:
+        assert (DEMO / "expected" / name).read_bytes() == (fresh / "expected" / name).read_bytes(), hint
+
+
 def test_committed_trace_is_what_the_generator_writes(tmp_path: Path) -> None:
     story().generate(tmp_path)
-    for part in ("cloudtrail", "bad-input", "expected"):
-        committed = sorted(p.relative_to(DEMO) for p in (DEMO / part).rglob("*") if p.is_file())
-        fresh = sorted(p.relative_to(tmp_path) for p in (tmp_path / part).rglob("*") if p.is_file())
-        assert committed == fresh, "run examples/openai-app/make_cloudtrail.py to refresh the committed trace"
-        for name in committed:
-            assert (DEMO / name).read_bytes() == (tmp_path / name).read_bytes(), name
+    assert_committed(tmp_path, ("cloudtrail", "bad-input"), "make_cloudtrail")
+    assert sorted(p.name for p in (tmp_path / "expected").iterdir()) == sorted(MANIFESTS["make_cloudtrail"])
+
+
+def test_expected_holds_the_manifests_of_the_generators() -> None:
+    assert {p.name for p in (DEMO / "expected").iterdir()} == {name for names in MANIFESTS.values() for name in names}
 
 
 def test_files_hold_the_whole_trace_in_the_aws_layout() -> None:
@@ -225,3 +265,186 @@ def test_bad_inputs_are_broken_as_described() -> None:
     assert [("eventTime" in r) for r in records] == [True, False, True]
     records = json.loads((bad / "eventtime-number.json").read_bytes())["Records"]
     assert isinstance(records[1]["eventTime"], int)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bedrock invocation logs and the CUR 2.0 export
+
+INVOCATIONS = DEMO / "bedrock-invocations"
+BILLING = DEMO / "billing"
+LOGGED_ERRORS = {None, "ValidationException"}
+"""Outcomes of the calls that reach a model, and so its invocation log: answered, or rejected by the model."""
+
+
+def log_records() -> Iterator[dict[str, Any]]:
+    for path in sorted(INVOCATIONS.rglob("*.json.gz")):
+        for line in gzip.decompress(path.read_bytes()).splitlines():
+            yield json.loads(line)
+
+
+def bill() -> list[dict[str, str]]:
+    (path,) = BILLING.rglob("*.csv.gz")
+    return list(csv.DictReader(io.StringIO(gzip.decompress(path.read_bytes()).decode())))
+
+
+def invocations() -> list[dict[str, Any]]:
+    return [r for r in trace() if r["eventSource"] == "bedrock.amazonaws.com" and r["eventName"] in INVOKES]
+
+
+def test_committed_logs_and_bill_are_what_the_generator_writes(tmp_path: Path) -> None:
+    logs_story().generate(tmp_path)
+    assert_committed(tmp_path, ("bedrock-invocations", "billing"), "make_bedrock_logs")
+
+
+def test_the_logs_and_bill_stay_small_and_in_the_aws_layouts() -> None:
+    files = [p for root in (INVOCATIONS, BILLING) for p in root.rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in files) < 2_000_000
+    layout = re.compile(
+        r"AWSLogs/123456789012/BedrockModelInvocationLogs/[a-z]{2}-[a-z]+-\d/\d{4}/\d{2}/\d{2}/\d{2}/"
+        r"\d{8}T\d{9}Z_[0-9a-f]{16}\.json\.gz"
+    )
+    assert all(layout.fullmatch(p.relative_to(INVOCATIONS).as_posix()) for p in INVOCATIONS.rglob("*.gz"))
+    (cur,) = BILLING.rglob("*.csv.gz")
+    assert cur.relative_to(BILLING).as_posix() == "acme-cur2/data/BILLING_PERIOD=2025-06/acme-cur2-00001.csv.gz"
+
+
+def test_each_log_record_is_a_cloudtrail_invocation_seen_from_the_model() -> None:
+    by_request = {r["requestID"]: r for r in trace()}
+    records = list(log_records())
+    assert records
+    for record in records:
+        event = by_request[record["requestId"]]
+        assert (record["timestamp"], record["accountId"], record["identity"]["arn"], record["region"]) == (
+            event["eventTime"],
+            event["recipientAccountId"],
+            event["userIdentity"]["arn"],
+            event["awsRegion"],
+        )
+        assert (record["operation"], record["modelId"]) == (event["eventName"], event["requestParameters"]["modelId"])
+        assert record.get("errorCode") == event.get("errorCode") and record.get("errorCode") in LOGGED_ERRORS
+    assert len({r["requestId"] for r in records}) == len(records)
+
+
+def test_every_call_is_logged_while_logging_is_on_and_none_after_it_is_deleted() -> None:
+    s = story()
+    (deleted,) = [
+        r for r in trace() if r["eventName"] == "DeleteModelInvocationLoggingConfiguration" and "errorCode" not in r
+    ]
+    off_region, off_since = deleted["awsRegion"], when(deleted)
+    logged = {r["requestId"] for r in log_records()}
+    reached = [r for r in invocations() if r.get("errorCode") in LOGGED_ERRORS]
+    for r in reached:
+        on = r["awsRegion"] in s.ALLOWED_REGIONS and not (r["awsRegion"] == off_region and when(r) >= off_since)
+        assert (r["requestID"] in logged) == on, r["requestID"]
+    thief = [r for r in reached if principal(r) == s.PRINCIPALS["app"] and r["sourceIPAddress"] not in s.NAT_IPS]
+    assert 0 < sum(r["requestID"] in logged for r in thief) < len(thief) / 2, "most of the theft is unlogged"
+    assert not {r["requestID"] for r in invocations() if r.get("errorCode") not in LOGGED_ERRORS} & logged
+
+
+def test_token_counts_fit_each_kind_of_traffic() -> None:
+    s = story()
+    by_request = {r["requestID"]: r for r in trace()}
+    cached = 0
+    for record in log_records():
+        if "errorCode" in record or record["modelId"] == s.EMBED_MODEL:
+            continue
+        counts = (record["input"]["inputTokenCount"], record["output"]["outputTokenCount"])
+        event = by_request[record["requestId"]]
+        chat = event["sourceIPAddress"] in s.NAT_IPS
+        assert chat or event["sourceIPAddress"] == s.SECOND_ACTOR_IP
+        low, high = ((300, 100), (1_500, 600)) if chat else ((4_000, 500), (20_000, 2_000))
+        assert all(lo <= count <= hi for count, lo, hi in zip(counts, low, high, strict=True)), counts
+        cache = record["input"].get("cacheReadInputTokenCount", 0) + record["input"].get("cacheWriteInputTokenCount", 0)
+        assert cache == 0 or record["modelId"] == s.BUYER_MODEL
+        cached += cache > 0
+    assert cached > 100
+
+
+def test_one_prompt_holds_a_key_pair_and_it_is_the_attackers() -> None:
+    s = story()
+    by_request = {r["requestID"]: r for r in trace()}
+    hits = [
+        (record, hit)
+        for record in log_records()
+        for text in (prompt_text(record), completion_text(record))
+        if text
+        for hit in scan_text(text)
+    ]
+    ((record, hit),) = hits
+    event = by_request[record["requestId"]]
+    assert (hit.kind, hit.identifier) == ("aws_access_key", event["userIdentity"]["accessKeyId"])
+    assert event["sourceIPAddress"] == s.SECOND_ACTOR_IP
+    assert "EXAMPLE" not in json.dumps(record)
+
+
+BILLED_KINDS = {
+    "input-tokens": "input",
+    "output-tokens": "output",
+    "cache-read-input-token-count": "cache_read",
+    "cache-write-input-token-count": "cache_write",
+}
+"""Usage type suffix → the token kind it bills."""
+USAGE_TYPE = re.compile(r"[A-Z]+\d-(?P<model>.+?)-(?P<kind>input-tokens|output-tokens|cache-\S+-token-count)")
+
+Group = tuple[str, str, str, str]  # hour, principal, region, model id
+
+
+def billed_tokens() -> Counter[tuple[Group, str]]:
+    """Tokens of each kind the bill charges, per hour, principal, region and model."""
+    models = {name: model for model, (name, _) in logs_story().bill.BILLED_MODELS.items()}
+    billed: Counter[tuple[Group, str]] = Counter()
+    for row in bill():
+        if row["line_item_product_code"] == "AmazonBedrock":
+            found = USAGE_TYPE.fullmatch(row["line_item_usage_type"])
+            assert found is not None, row["line_item_usage_type"]
+            group = (
+                row["line_item_usage_start_date"][:13],
+                row["line_item_iam_principal"],
+                row["product_region_code"],
+                models[found["model"]],
+            )
+            billed[(group, BILLED_KINDS[found["kind"]])] += int(row["line_item_usage_amount"])
+    return billed
+
+
+def test_bill_rows_cost_their_tokens_at_list_price() -> None:
+    table = load_price_table()
+    rows = bill()
+    assert {row["line_item_product_code"] for row in rows} >= {"AmazonBedrock", "AmazonEC2", "AmazonS3"}
+    models = {name: model for model, (name, _) in logs_story().bill.BILLED_MODELS.items()}
+    for row in rows:
+        if row["line_item_product_code"] != "AmazonBedrock":
+            continue
+        found = USAGE_TYPE.fullmatch(row["line_item_usage_type"])
+        assert found is not None
+        price = table.lookup("aws_bedrock", models[found["model"]], row["product_region_code"])
+        per_million = getattr(price, BILLED_KINDS[found["kind"]]) or price.input  # cache tokens without own price
+        amount = Decimal(row["line_item_usage_amount"])
+        assert Decimal(row["line_item_unblended_cost"]) == amount * per_million / 1_000_000, row["line_item_usage_type"]
+
+
+def test_the_bill_matches_the_logs_and_goes_on_where_they_stop() -> None:
+    billed = billed_tokens()
+    logged: Counter[tuple[Group, str]] = Counter()
+    logged_calls: Counter[Group] = Counter()
+    for record in log_records():
+        if "errorCode" in record:
+            continue
+        who = principal_from_record({"userIdentity": record["identity"], "recipientAccountId": record["accountId"]})
+        group = (record["timestamp"][:13], who.id, record["region"], record["modelId"])
+        logged_calls[group] += 1
+        logged[(group, "input")] += record["input"]["inputTokenCount"]
+        logged[(group, "output")] += record["output"].get("outputTokenCount", 0)
+        logged[(group, "cache_read")] += record["input"].get("cacheReadInputTokenCount", 0)
+        logged[(group, "cache_write")] += record["input"].get("cacheWriteInputTokenCount", 0)
+    answered: Counter[Group] = Counter(
+        (r["eventTime"][:13], principal(r), r["awsRegion"], r["requestParameters"]["modelId"])
+        for r in invocations()
+        if "errorCode" not in r
+    )
+    assert set(answered) == {group for group, _ in billed}, "the bill charges every answered call, logged or not"
+    whole = {group for group, count in logged_calls.items() if count == answered[group]}
+    assert len(whole) >= 5
+    assert all(billed[(group, kind)] == amount for (group, kind), amount in logged.items() if group in whole)
+    unlogged = {group[0] for group, _ in billed if group not in logged_calls}
+    assert {"2025-06-10T15", "2025-06-10T16", "2025-06-10T17"} <= unlogged, "the bill shows the unlogged hours"
