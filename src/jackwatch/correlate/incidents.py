@@ -12,6 +12,7 @@ Incidents are computed from findings (those of a run, or those in the store), ne
 from __future__ import annotations
 
 import ipaddress
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -175,7 +176,7 @@ def build_incident(group: Sequence[Finding]) -> Incident:
     )
     return Incident(
         id=first.id,
-        title=_title(principals, providers, len(group)),
+        title=_title([finding.subject for finding in group], providers),
         severity=severity,
         first_seen=start,
         last_seen=end,
@@ -192,10 +193,14 @@ def build_incident(group: Sequence[Finding]) -> Incident:
     )
 
 
-def _title(principals: Sequence[str], providers: Sequence[str], size: int) -> str:
-    who = principals[0] if len(principals) == 1 else f"{principals[0]} and {len(principals) - 1} other principal(s)"
+def _title(subjects: Sequence[str], providers: Sequence[str]) -> str:
+    """Who the incident is mostly about (the principal of most of its findings) and where."""
+    counts = Counter(subjects)
+    main = min(counts, key=lambda subject: (-counts[subject], subject))
+    others = len(counts) - 1
+    who = main if not others else f"{main} and {others} other principal{'s' if others > 1 else ''}"
     where = ", ".join(providers) if providers else "unknown provider"
-    return f"{size} finding(s) about {who} ({where})"
+    return f"{len(subjects)} findings about {who} ({where})" if len(subjects) > 1 else f"{who} ({where})"
 
 
 def _cost(group: Sequence[Finding], start: datetime, end: datetime) -> CostFigures | None:

@@ -170,3 +170,18 @@ def test_grouping_is_a_partition_and_linked_findings_share_a_group(specs: list[t
             shared = indicators(a) & indicators(b)
             if shared and abs(a.first_seen - b.first_seen) <= timedelta(hours=24):
                 assert where[a.id] == where[b.id]
+
+
+def test_the_title_names_the_principal_of_most_findings() -> None:
+    found = [
+        finding("aws.bedrock.invoke_probe", THIEF, 0, access_key_ids=["AKIAX"]),
+        finding("aws.bedrock.region_fanout", THIEF, 5),
+        finding(
+            "aws.bedrock.api_key_misuse",
+            "arn:aws:iam::111122223333:user/BedrockAPIKey-x1y2",
+            9,
+            access_key_ids=["AKIAX"],
+        ),
+    ]
+    (incident,) = find_incidents(found)
+    assert incident.title == f"3 findings about {THIEF} and 1 other principal (aws)"
