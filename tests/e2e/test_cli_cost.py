@@ -127,3 +127,14 @@ def test_incidents_of_the_store_match_those_of_the_run(inputs: dict[str, Path], 
 def test_incidents_refuse_ocsf(tmp_path: Path) -> None:
     result = run_cli("incidents", "--db", f"sqlite:///{tmp_path / 'empty.db'}", "--format", "ocsf")
     assert result.code == 2 and "table, json or jsonl" in result.stderr
+
+
+def test_models_without_a_price_are_listed(tmp_path: Path) -> None:
+    mystery = "acme.mystery-model-v1:0"
+    calls = [trails.record(f"m-{i}", stamp(i), request={"modelId": mystery}) for i in range(3)]
+    trail = tmp_path / "mystery.json"
+    trail.write_text(json.dumps({"Records": calls}), encoding="utf-8")
+    report = detect(str(trail))
+    assert report["stats"]["unpriced_models"] == [f"aws_bedrock {mystery}"]
+    table = run_cli("detect", str(trail), "--no-store", "--quiet")
+    assert f"not in the price table (their use is not in any cost): aws_bedrock {mystery}" in table.text

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from jackwatch.cost import TokensPerCall, TokenUsage, UsageRecord, summarize_spend
 from jackwatch.cost.compute import to_usd
-from jackwatch.cost.table import PriceTable
+from jackwatch.cost.table import PriceTable, UnknownPrice
 from jackwatch.model import CostBasis, CostFigures, Event, most_precise
 from jackwatch.rules.condition import compile_condition, parse
 from jackwatch.rules.fields import SourceFields
@@ -222,6 +222,18 @@ class SpendLedger:
             estimated=spend.estimated,
             unknown_models=tuple(sorted({f"{unknown.provider} {unknown.model}" for unknown in spend.unknown_models})),
         )
+
+    def unpriced_models(self) -> list[str]:
+        """Every ``provider model`` used in the run that the price table does not know (priced as unknown, not 0)."""
+        used = {
+            (key[1], key[2], key[3]) for uses in self.uses.values() for key in uses if key[4] is not CostBasis.BILLING
+        }
+        unknown = {
+            f"{price.provider} {price.model}"
+            for provider, model, region in used
+            if isinstance(price := self.table.lookup(provider, model, region), UnknownPrice)
+        }
+        return sorted(unknown)
 
     def _priceable(
         self, time: datetime, provider: str, model: str, region: str | None, use: _Use

@@ -70,6 +70,7 @@ class DetectionResult:
     matches: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     incidents: list[Incident] = field(default_factory=list)
+    unpriced_models: list[str] = field(default_factory=list)
 
     def stats(self, detector: Detector) -> dict[str, Any]:
         """JSON-ready statistics: what was read and skipped (and why), rules used, matches per rule."""
@@ -82,6 +83,8 @@ class DetectionResult:
             "rule_warnings": [str(warning) for warning in detector.loaded.warnings],
             "matches_by_rule": dict(sorted(self.matches.items())),
             "findings": len(self.findings),
+            "incidents": len(self.incidents),
+            "unpriced_models": self.unpriced_models,
             "seconds": round(self.seconds, 3),
             "events_per_second": round(self.read.events_read / self.seconds) if self.seconds else None,
         }
@@ -193,6 +196,7 @@ def detect_inputs(
             (replace(finding, cost=ledger.cost(finding.subject, finding.first_seen, finding.last_seen)), ids)
             for finding, ids in result.findings
         ]
+        result.unpriced_models = ledger.unpriced_models()
     correlate(result, detector.correlations)
     return result
 

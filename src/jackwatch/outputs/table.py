@@ -148,6 +148,8 @@ def _summary(stats: Mapping[str, Any]) -> str:
         f"events read: {stats['events_read']}, skipped: {stats.get('events_skipped', 0)}, "
         f"files read: {stats.get('files_read', 0)}, files failed: {stats.get('files_failed', 0)}"
     ]
+    if stats.get("unpriced_models"):
+        lines.append(f"  not in the price table (their use is not in any cost): {', '.join(stats['unpriced_models'])}")
     for reason, count in dict(stats.get("skipped_by_reason") or {}).items():
         lines.append(f"  skipped {count} record(s): {reason}")
     problems = list(stats.get("problems") or [])
