@@ -3,6 +3,21 @@
 from jackwatch.model.cost import CostBasis, CostFigures, most_precise
 from jackwatch.model.event import Event
 from jackwatch.model.finding import Finding, FindingKind, finding_id
+from jackwatch.model.inventory import Asset, Ecosystem, Package, PackageLocation, normalize_name
 from jackwatch.model.severity import Severity
 
-__all__ = ["CostBasis", "CostFigures", "Event", "Finding", "FindingKind", "Severity", "finding_id", "most_precise"]
+__all__ = [
+    "Asset",
+    "CostBasis",
+    "CostFigures",
+    "Ecosystem",
+    "Event",
+    "Finding",
+    "FindingKind",
+    "Package",
+    "PackageLocation",
+    "Severity",
+    "finding_id",
+    "most_precise",
+    "normalize_name",
+]

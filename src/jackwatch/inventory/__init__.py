@@ -1,0 +1,1 @@
+"""Asset collectors: what is installed where (Python environments, images, SBOMs, lock files)."""
