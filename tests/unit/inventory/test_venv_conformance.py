@@ -18,6 +18,8 @@ from tests.unit.inventory.trees import build_wheel, discover
 from jackwatch.model.inventory import Ecosystem, Package
 from jackwatch.sources.stats import ReadStats
 
+pytestmark = pytest.mark.slow
+
 SITE = "venv/lib/python{}.{}/site-packages".format(*sys.version_info[:2])
 
 
