@@ -6,11 +6,16 @@ identifier that is not secret, such as the AWS access key id that goes with a se
 least Shannon entropy a candidate must have. Most finders are one regular expression; a few need context
 (an AWS key id next to its secret, an Azure key next to a key name and an Azure endpoint, a PEM block's
 lines). The scanner applies the entropy and placeholder checks and resolves overlaps in catalogue order.
+
+Patterns start with their literal prefix and check the character before it with a lookbehind placed after it
+(``sk-(?<![A-Za-z0-9_-]sk-)``, not ``(?<![A-Za-z0-9_-])sk-``): the regular expression engine then jumps from one
+occurrence of the prefix to the next instead of trying the pattern at every position of the text.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,7 +28,8 @@ class Category(StrEnum):
     CLOUD = "cloud"
     """Cloud credentials (AWS, Google Cloud service accounts)."""
     LLM = "llm"
-    """LLM and AI service keys (OpenAI, Anthropic, Gemini, Azure OpenAI, Bedrock, Hugging Face)."""
+    """LLM and AI service keys (OpenAI, Anthropic, Gemini, Azure OpenAI, Bedrock, Hugging Face, Cohere, Mistral,
+    Groq, OpenRouter, DeepSeek, xAI, Perplexity, Together, Replicate)."""
     PRIVATE_KEY = "private_key"
     """Private keys (PEM)."""
     CODE = "code"
@@ -49,7 +55,9 @@ class Detector:
     """One kind of secret.
 
     ``precise`` detectors rely on a prefix or a structure that ordinary text does not have; the others
-    (``azure_openai_key``: 32 hex digits) rely on context and are more likely to report a false positive.
+    (``azure_openai_key``: 32 hex digits, ``mistral_api_key``: 32 letters and digits…) rely on context and are
+    more likely to report a false positive. ``provider`` is who issued the credential (``openai``, ``aws``…;
+    ``None`` for a private key, which anyone can make).
     """
 
     kind: str
@@ -59,13 +67,21 @@ class Detector:
     find: Finder
     min_entropy: float
     precise: bool = True
+    provider: str | None = None
 
 
-def regex_finder(pattern: re.Pattern[str], accept: Callable[[str, re.Match[str]], bool] | None = None) -> Finder:
+def regex_finder(
+    pattern: re.Pattern[str],
+    accept: Callable[[str, re.Match[str]], bool] | None = None,
+    needs: Callable[[str], bool] | None = None,
+) -> Finder:
     """A finder of the ``secret`` group of ``pattern`` (and its ``identifier`` group, if any), kept when
-    ``accept(text, match)`` holds."""
+    ``accept(text, match)`` holds. ``needs`` is a quick test that every text with a match passes (see
+    :func:`has_run`): text that fails it is not searched, for patterns the engine cannot search quickly."""
 
     def find(text: str) -> Iterator[Candidate]:
+        if needs is not None and not needs(text):
+            return
         identified = "identifier" in pattern.groupindex
         for match in pattern.finditer(text):
             if accept is None or accept(text, match):
@@ -73,6 +89,21 @@ def regex_finder(pattern: re.Pattern[str], accept: Callable[[str, re.Match[str]]
                 yield Candidate(match["secret"], match.start("secret"), match.end("secret"), identifier)
 
     return find
+
+
+def has_run(characters: str, length: int) -> Callable[[str], bool]:
+    """A test of whether a text has ``length`` consecutive characters among ``characters`` (ASCII).
+
+    The text's bytes are mapped to two symbols in one pass and the run is searched as a substring: about ten
+    times faster than a regular expression such as ``[0-9a-f]{32}``, which tries every position.
+    """
+    table = bytes(0x21 if chr(byte) in characters else 0x20 for byte in range(256))
+    run = b"!" * length
+
+    def test(text: str) -> bool:
+        return run in text.encode(errors="surrogatepass").translate(table)
+
+    return test
 
 
 def near(text: str, start: int, end: int, words: tuple[str, ...], distance: int) -> bool:
@@ -86,13 +117,21 @@ def near(text: str, start: int, end: int, words: tuple[str, ...], distance: int)
 AWS_PAIR_DISTANCE = 200
 """How far (in characters) from an access key id its secret access key may be."""
 
-_AWS_KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])")
+_AWS_KEY_ID = re.compile(r"(?:AKIA|ASIA)(?<![A-Za-z0-9]A[KS]IA)[A-Z0-9]{16}(?![A-Za-z0-9])")
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 
 
 def _aws_key_pairs(text: str) -> Iterator[Candidate]:
-    """Secret access keys (40 characters, upper and lower case) next to an ``AKIA``/``ASIA`` key id."""
+    """Secret access keys (40 characters, upper and lower case) next to an ``AKIA``/``ASIA`` key id.
+
+    A Cohere key has the same shape: one the text assigns to Cohere is not taken for the secret of a key id.
+    """
+    cohere: set[int] | None = None
     for key in _AWS_KEY_ID.finditer(text):
+        if cohere is None:
+            lowered = text.lower()
+            named = any(word in lowered for word in _COHERE_WORDS)
+            cohere = {candidate.start for candidate in _cohere_keys(text)} if named else set()
         start, end = key.span()
         best: re.Match[str] | None = None
         window_end = min(len(text), end + AWS_PAIR_DISTANCE + 41)  # the lookahead of a run in reach sees its end
@@ -102,7 +141,7 @@ def _aws_key_pairs(text: str) -> Iterator[Candidate]:
             secret = found.group()
             if found.end() + AWS_PAIR_DISTANCE < start or (found.start() < end and found.end() > start):
                 continue
-            if secret.islower() or secret.isupper():
+            if secret.islower() or secret.isupper() or found.start() in cohere:
                 continue
             if best is None or _gap(found, start, end) < _gap(best, start, end):
                 best = found
@@ -196,7 +235,7 @@ OPENAI_MARKER = "T3BlbkFJ"
 are accepted without it when they are long enough."""
 
 _OPENAI = re.compile(
-    r"(?<![A-Za-z0-9_-])(?P<secret>sk-(?!ant-)(?P<prefix>(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_-]{20,300})"
+    r"(?P<secret>sk-(?<![A-Za-z0-9_-]sk-)(?!ant-)(?P<prefix>(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_-]{20,300})"
     r"(?![A-Za-z0-9_-])"
 )
 
@@ -206,14 +245,24 @@ def _openai_shape(_text: str, match: re.Match[str]) -> bool:
 
 
 _ANTHROPIC = re.compile(
-    r"(?<![A-Za-z0-9_-])(?P<secret>sk-ant-(?:api03|admin01)-[A-Za-z0-9_-]{80,120})(?![A-Za-z0-9_-])"
+    r"(?P<secret>sk-ant-(?<![A-Za-z0-9_-]sk-ant-)(?:api03|admin01)-[A-Za-z0-9_-]{80,120})(?![A-Za-z0-9_-])"
 )
-_GOOGLE_API_KEY = re.compile(r"(?<![A-Za-z0-9_-])(?P<secret>AIza[A-Za-z0-9_-]{35})(?![A-Za-z0-9_-])")
-_HUGGING_FACE = re.compile(r"(?<![A-Za-z0-9_])(?P<secret>(?:hf|api_org)_[A-Za-z0-9]{34})(?![A-Za-z0-9_])")
+_GOOGLE_API_KEY = re.compile(r"(?P<secret>AIza(?<![A-Za-z0-9_-]AIza)[A-Za-z0-9_-]{35})(?![A-Za-z0-9_-])")
+_HUGGING_FACE = re.compile(
+    r"(?P<secret>(?:hf_(?<![A-Za-z0-9_]hf_)|api_org_(?<![A-Za-z0-9_]api_org_))[A-Za-z0-9]{34})(?![A-Za-z0-9_])"
+)
 _BEDROCK_API_KEY = re.compile(
-    r"(?<![A-Za-z0-9+/-])(?P<secret>ABSK[A-Za-z0-9+/]{60,400}={0,2}"
-    r"|bedrock-api-key-[A-Za-z0-9+/]{60,4000}={0,2}(?:&Version=\d+)?)(?![A-Za-z0-9+/=])"
+    r"(?P<secret>ABSK(?<![A-Za-z0-9+/-]ABSK)[A-Za-z0-9+/]{60,400}={0,2}"
+    r"|bedrock-api-key-(?<![A-Za-z0-9+/-]bedrock-api-key-)[A-Za-z0-9+/]{60,4000}={0,2}(?:&Version=\d+)?)"
+    r"(?![A-Za-z0-9+/=])"
 )
+
+_GROQ = re.compile(r"(?P<secret>gsk_(?<![A-Za-z0-9_-]gsk_)[A-Za-z0-9]{52})(?![A-Za-z0-9_-])")
+_OPENROUTER = re.compile(r"(?P<secret>sk-or-v1-(?<![A-Za-z0-9_-]sk-or-v1-)[0-9a-f]{64})(?![A-Za-z0-9_-])")
+_XAI = re.compile(r"(?P<secret>xai-(?<![A-Za-z0-9_-]xai-)[A-Za-z0-9_]{80})(?![A-Za-z0-9_-])")
+_PERPLEXITY = re.compile(r"(?P<secret>pplx-(?<![A-Za-z0-9_-]pplx-)[A-Za-z0-9]{48})(?![A-Za-z0-9_-])")
+_REPLICATE = re.compile(r"(?P<secret>r8_(?<![A-Za-z0-9_-]r8_)[A-Za-z0-9_-]{37})(?![A-Za-z0-9_-])")
+_TOGETHER = re.compile(r"(?P<secret>tgp_v1_(?<![A-Za-z0-9_-]tgp_v1_)[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
 
 AZURE_CONTEXT_DISTANCE = 300
 """How far from an Azure key its Azure context (endpoint, header or variable name) may be."""
@@ -223,21 +272,101 @@ _AZURE_KEY = re.compile(
     r"(?i)(?:key|secret|subscription)[A-Za-z0-9_.-]{0,20}[\"']?\s{0,3}"
     r"(?:=|:|=>|:=)\s{0,3}[\"']?(?P<secret>[0-9a-f]{32})(?![0-9a-z])"
 )
+"""Case-insensitive, with no literal to jump to: slow on long text, so it runs only on text that has 32 hex
+digits in a row (its ``secret``, in either case)."""
 
 
 def _azure_context(text: str, match: re.Match[str]) -> bool:
     return near(text, match.start(), match.end(), _AZURE_CONTEXT, AZURE_CONTEXT_DISTANCE)
 
 
+# --------------------------------------------------------------------- LLM keys known by their context
+
+CONTEXT_DISTANCE = 80
+"""How far (in characters) from a key of no distinctive shape its provider must be named, when the key is
+assigned to a generic name (``api_key``, ``token``, ``value``, ``Authorization: Bearer``)."""
+
+_ASSIGNED = (
+    r"(?:(?P<name>(?i:key|token|secret|value)[A-Za-z0-9_.-]{0,20})\\?[\"']?\s{0,3}(?:=|:|=>|:=)|(?i:bearer)\s)"
+    r"\s{0,3}\\?[\"']?"
+)
+"""A value assigned to a name (quotes may be escaped, as in JSON held in a JSON string), or a bearer token."""
+_NAME_START = re.compile(r"[A-Za-z0-9_.-]*\Z")
+_GENERIC_NAME = re.compile(r"(?:api|access|auth|private|secret|key|token|value|bearer|[_.-])*")
+"""Names that say a value is a credential but not whose (``api_key``, ``apiKey``, ``token``, ``value``)."""
+
+MAX_NAME = 60
+"""Longest variable name read before an assigned key."""
+
+
+def assigned_key_finder(
+    characters: str, length: int, words: tuple[str, ...], mixed_case: bool, prefix: str = ""
+) -> Finder:
+    """A finder of keys (``prefix`` then ``length`` of ``characters``, letters and digits) assigned to a name, in
+    one of two contexts.
+
+    The name says whose key it is (``COHERE_API_KEY=…``, ``"mistral_api_key": …``), or it is generic
+    (``api_key=``, a Kubernetes ``value:``, ``Bearer``) and one of ``words`` is within :data:`CONTEXT_DISTANCE`
+    characters (``- name: MISTRAL_API_KEY`` on the line before, ``base_url="https://api.deepseek.com"`` after).
+    After its prefix, a key must also mix digits with letters, and upper with lower case when ``mixed_case``:
+    generated keys do, words and identifiers of the same length do not.
+    """
+    pattern = re.compile(_ASSIGNED + f"(?P<secret>{re.escape(prefix)}[{characters}]{{{length}}})(?![A-Za-z0-9_-])")
+
+    def accept(text: str, match: re.Match[str]) -> bool:
+        secret = match["secret"][len(prefix) :]
+        if not (any(c.isdigit() for c in secret) and any(c.isalpha() for c in secret)):
+            return False
+        if mixed_case and (secret.islower() or secret.isupper()):
+            return False
+        name = _assigned_name(text, match)
+        if any(word in name for word in words):
+            return True
+        start, end = match.span("secret")
+        return _GENERIC_NAME.fullmatch(name) is not None and near(text, start, end, words, CONTEXT_DISTANCE)
+
+    return regex_finder(pattern, accept, needs=has_run(characters, length))
+
+
+def _assigned_name(text: str, match: re.Match[str]) -> str:
+    """The whole name a key is assigned to, lowercase (``bearer`` for an Authorization header)."""
+    if match["name"] is None:
+        return "bearer"
+    start = match.start("name")
+    head = _NAME_START.search(text, max(0, start - MAX_NAME), start)
+    return ((head.group() if head else "") + match["name"]).lower()
+
+
+def chain(*finders: Finder) -> Finder:
+    """A finder of the candidates of every finder in turn."""
+
+    def find(text: str) -> Iterator[Candidate]:
+        for finder in finders:
+            yield from finder(text)
+
+    return find
+
+
+_COHERE_WORDS = ("cohere", "co_api_key")
+_MISTRAL_WORDS = ("mistral",)
+_DEEPSEEK_WORDS = ("deepseek",)
+_TOGETHER_WORDS = ("together",)
+
+_LETTERS_DIGITS = string.ascii_letters + string.digits
+_HEX = "0123456789abcdef"
+
+_cohere_keys = assigned_key_finder(_LETTERS_DIGITS, 40, _COHERE_WORDS, mixed_case=True)
+
+
 # ----------------------------------------------------------------------------------------- code, chat
 
 _GITHUB = re.compile(
-    r"(?<![A-Za-z0-9_])(?P<secret>gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})"
-    r"(?![A-Za-z0-9_])"
+    r"(?P<secret>gh[pousr]_(?<![A-Za-z0-9_]gh[pousr]_)[A-Za-z0-9]{36}"
+    r"|github_pat_(?<![A-Za-z0-9_]github_pat_)[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?![A-Za-z0-9_])"
 )
 _SLACK = re.compile(
-    r"(?<![A-Za-z0-9-])(?P<secret>xox[abposr]-[0-9]{6,13}-[0-9A-Za-z-]{10,200}"
-    r"|xapp-[0-9]-[A-Z0-9]{6,20}-[0-9]{6,20}-[a-f0-9]{32,80})(?![A-Za-z0-9-])"
+    r"(?P<secret>xox[abposr]-(?<![A-Za-z0-9-]xox[abposr]-)[0-9]{6,13}-[0-9A-Za-z-]{10,200}"
+    r"|xapp-(?<![A-Za-z0-9-]xapp-)[0-9]-[A-Z0-9]{6,20}-[0-9]{6,20}-[a-f0-9]{32,80})(?![A-Za-z0-9-])"
 )
 
 
@@ -249,6 +378,7 @@ DETECTORS: tuple[Detector, ...] = (
         ("akia", "asia"),
         _aws_key_pairs,
         min_entropy=3.5,
+        provider="aws",
     ),
     Detector(
         "gcp_service_account_key",
@@ -257,6 +387,7 @@ DETECTORS: tuple[Detector, ...] = (
         ("service_account",),
         _service_account_keys,
         min_entropy=4.0,
+        provider="gcp",
     ),
     Detector(
         "private_key",
@@ -273,6 +404,16 @@ DETECTORS: tuple[Detector, ...] = (
         ("sk-ant-",),
         regex_finder(_ANTHROPIC),
         min_entropy=3.5,
+        provider="anthropic",
+    ),
+    Detector(
+        "openrouter_api_key",
+        Category.LLM,
+        "An OpenRouter API key (sk-or-v1- and 64 hex digits).",
+        ("sk-or-v1-",),
+        regex_finder(_OPENROUTER),
+        min_entropy=3.0,
+        provider="openrouter",
     ),
     Detector(
         "openai_api_key",
@@ -281,6 +422,7 @@ DETECTORS: tuple[Detector, ...] = (
         ("sk-",),
         regex_finder(_OPENAI, _openai_shape),
         min_entropy=3.5,
+        provider="openai",
     ),
     Detector(
         "bedrock_api_key",
@@ -289,6 +431,7 @@ DETECTORS: tuple[Detector, ...] = (
         ("absk", "bedrock-api-key-"),
         regex_finder(_BEDROCK_API_KEY),
         min_entropy=3.5,
+        provider="aws_bedrock",
     ),
     Detector(
         "google_api_key",
@@ -297,6 +440,7 @@ DETECTORS: tuple[Detector, ...] = (
         ("aiza",),
         regex_finder(_GOOGLE_API_KEY),
         min_entropy=3.0,
+        provider="google",
     ),
     Detector(
         "huggingface_token",
@@ -305,6 +449,43 @@ DETECTORS: tuple[Detector, ...] = (
         ("hf_", "api_org_"),
         regex_finder(_HUGGING_FACE),
         min_entropy=3.0,
+        provider="huggingface",
+    ),
+    Detector(
+        "groq_api_key",
+        Category.LLM,
+        "A Groq API key (gsk_ and 52 letters and digits).",
+        ("gsk_",),
+        regex_finder(_GROQ),
+        min_entropy=3.5,
+        provider="groq",
+    ),
+    Detector(
+        "xai_api_key",
+        Category.LLM,
+        "An xAI (Grok) API key (xai- and 80 letters, digits and underscores).",
+        ("xai-",),
+        regex_finder(_XAI),
+        min_entropy=3.5,
+        provider="xai",
+    ),
+    Detector(
+        "perplexity_api_key",
+        Category.LLM,
+        "A Perplexity API key (pplx- and 48 letters and digits).",
+        ("pplx-",),
+        regex_finder(_PERPLEXITY),
+        min_entropy=3.5,
+        provider="perplexity",
+    ),
+    Detector(
+        "replicate_api_token",
+        Category.LLM,
+        "A Replicate API token (r8_ and 37 characters).",
+        ("r8_",),
+        regex_finder(_REPLICATE),
+        min_entropy=3.5,
+        provider="replicate",
     ),
     Detector(
         "azure_openai_key",
@@ -312,9 +493,52 @@ DETECTORS: tuple[Detector, ...] = (
         "An Azure OpenAI / Azure AI services key: 32 hex digits assigned to a key name, near an Azure"
         " endpoint, header or variable.",
         _AZURE_CONTEXT,
-        regex_finder(_AZURE_KEY, _azure_context),
+        regex_finder(_AZURE_KEY, _azure_context, needs=has_run(string.hexdigits, 32)),
         min_entropy=2.75,
         precise=False,
+        provider="azure_openai",
+    ),
+    Detector(
+        "together_api_key",
+        Category.LLM,
+        "A Together AI key: tgp_v1_… anywhere, or a legacy key (64 hex digits) assigned to a Together name or"
+        " near the word together.",
+        ("tgp_v1_", *_TOGETHER_WORDS),
+        chain(regex_finder(_TOGETHER), assigned_key_finder(_HEX, 64, _TOGETHER_WORDS, mixed_case=False)),
+        min_entropy=3.0,
+        precise=False,
+        provider="together",
+    ),
+    Detector(
+        "deepseek_api_key",
+        Category.LLM,
+        "A DeepSeek API key (sk- and 32 hex digits) assigned to a DeepSeek name or near the word deepseek.",
+        _DEEPSEEK_WORDS,
+        assigned_key_finder(_HEX, 32, _DEEPSEEK_WORDS, mixed_case=False, prefix="sk-"),
+        min_entropy=2.75,
+        precise=False,
+        provider="deepseek",
+    ),
+    Detector(
+        "cohere_api_key",
+        Category.LLM,
+        "A Cohere API key (40 letters and digits) assigned to a Cohere name (COHERE_API_KEY, CO_API_KEY) or near"
+        " the word cohere.",
+        _COHERE_WORDS,
+        _cohere_keys,
+        min_entropy=3.5,
+        precise=False,
+        provider="cohere",
+    ),
+    Detector(
+        "mistral_api_key",
+        Category.LLM,
+        "A Mistral AI API key (32 letters and digits) assigned to a Mistral name or near the word mistral.",
+        _MISTRAL_WORDS,
+        assigned_key_finder(_LETTERS_DIGITS, 32, _MISTRAL_WORDS, mixed_case=True),
+        min_entropy=3.5,
+        precise=False,
+        provider="mistral",
     ),
     Detector(
         "github_token",
@@ -324,6 +548,7 @@ DETECTORS: tuple[Detector, ...] = (
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
         regex_finder(_GITHUB),
         min_entropy=3.0,
+        provider="github",
     ),
     Detector(
         "slack_token",
@@ -332,6 +557,7 @@ DETECTORS: tuple[Detector, ...] = (
         ("xox", "xapp-"),
         regex_finder(_SLACK),
         min_entropy=3.0,
+        provider="slack",
     ),
 )
 """Every detector, most specific first: where two candidates overlap, the earlier detector's is kept."""

@@ -8,7 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jackwatch.secrets.detectors import DETECTORS, Candidate, Detector
+from jackwatch.secrets.keywords import keyword_groups, with_keywords
 from jackwatch.secrets.redaction import fingerprint, redact
+
+_CATALOGUE_GROUPS = keyword_groups(DETECTORS)
 
 PLACEHOLDER_MARKERS = ("EXAMPLE", "example", "XXXXXXXXXX", "xxxxxxxxxx")
 """Secrets that contain one of these are documentation samples (``AKIAIOSFODNN7EXAMPLE``), not leaks."""
@@ -43,10 +46,12 @@ def scan_text(text: str, detectors: Iterable[Detector] = DETECTORS) -> list[Secr
     least entropy and must not look like a placeholder. Where candidates of two detectors overlap, the
     one of the detector listed first is kept (a service-account key is not also a bare private key).
     """
-    lowered = text.lower()
+    catalogue = detectors if isinstance(detectors, tuple) else tuple(detectors)
+    groups = _CATALOGUE_GROUPS if catalogue is DETECTORS else keyword_groups(catalogue)
+    wanted = with_keywords(text.lower(), groups)
     kept: list[tuple[Detector, Candidate]] = []
-    for detector in detectors:
-        if not any(word in lowered for word in detector.keywords):
+    for index, detector in enumerate(catalogue):
+        if index not in wanted:
             continue
         for candidate in detector.find(text):
             if _plausible(candidate.secret, detector) and not _overlaps(candidate, kept):

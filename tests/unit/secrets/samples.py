@@ -19,6 +19,7 @@ ALNUM = string.ascii_letters + string.digits
 URL_SAFE = ALNUM + "_-"
 BASE64 = ALNUM + "+/"
 BASE32 = string.ascii_uppercase + "234567"
+HEX = "0123456789abcdef"
 
 
 class Sample(NamedTuple):
@@ -32,6 +33,16 @@ class Sample(NamedTuple):
 
 def draw(rng: random.Random, alphabet: str, size: int) -> str:
     return "".join(rng.choice(alphabet) for _ in range(size))
+
+
+def varied(rng: random.Random, alphabet: str, size: int) -> str:
+    """A key drawn from ``alphabet`` with digits and letters (and both cases, unless hex), as generated keys have
+    and as the detectors of keys without a prefix require: a draw without them is drawn again."""
+    while True:
+        key = draw(rng, alphabet, size)
+        mixed = any(c.isdigit() for c in key) and any(c.isalpha() for c in key)
+        if mixed and (alphabet == HEX or not (key.islower() or key.isupper())):
+            return key
 
 
 def aws_key_id(rng: random.Random, prefix: str = "AKIA") -> str:
@@ -122,6 +133,67 @@ def azure_key(rng: random.Random) -> Sample:
     return Sample("azure_openai_key", text, key)
 
 
+def groq_key(rng: random.Random) -> Sample:
+    key = "gsk_" + draw(rng, ALNUM, 52)
+    return Sample("groq_api_key", f"client = Groq(api_key='{key}')", key)
+
+
+def openrouter_key(rng: random.Random) -> Sample:
+    key = "sk-or-v1-" + draw(rng, HEX, 64)
+    return Sample("openrouter_api_key", f"OPENROUTER_API_KEY={key}", key)
+
+
+def xai_key(rng: random.Random) -> Sample:
+    key = "xai-" + draw(rng, ALNUM + "_", 80)
+    return Sample("xai_api_key", f'curl https://api.x.ai/v1/models -H "Authorization: Bearer {key}"', key)
+
+
+def perplexity_key(rng: random.Random) -> Sample:
+    key = "pplx-" + draw(rng, ALNUM, 48)
+    return Sample("perplexity_api_key", f"PERPLEXITY_API_KEY={key}", key)
+
+
+def replicate_token(rng: random.Random) -> Sample:
+    key = "r8_" + draw(rng, ALNUM, 37)
+    return Sample("replicate_api_token", f"export REPLICATE_API_TOKEN={key}", key)
+
+
+def assigned(rng: random.Random, variable: str, key: str, client: str) -> str:
+    """``key`` as it is usually written down: in an env file, a Kubernetes env entry, or a client's arguments."""
+    return rng.choice(
+        (
+            f"{variable}={key}",
+            f'env:\n  - name: {variable}\n    value: "{key}"',
+            f'{{"{variable.lower()}": "{key}"}}',
+            f'client = {client}(api_key="{key}")',
+        )
+    )
+
+
+def together_key(rng: random.Random) -> Sample:
+    key = "tgp_v1_" + draw(rng, URL_SAFE, 43) if rng.random() < 0.5 else varied(rng, HEX, 64)
+    return Sample("together_api_key", assigned(rng, "TOGETHER_API_KEY", key, "Together"), key)
+
+
+def deepseek_key(rng: random.Random) -> Sample:
+    key = "sk-" + varied(rng, HEX, 32)
+    if rng.random() < 0.5:
+        return Sample("deepseek_api_key", f'OpenAI(api_key="{key}", base_url="https://api.deepseek.com")', key)
+    return Sample("deepseek_api_key", assigned(rng, "DEEPSEEK_API_KEY", key, "DeepSeek"), key)
+
+
+def cohere_key(rng: random.Random) -> Sample:
+    key = varied(rng, ALNUM, 40)
+    return Sample(
+        "cohere_api_key", assigned(rng, rng.choice(("COHERE_API_KEY", "CO_API_KEY")), key, "cohere.ClientV2"), key
+    )
+
+
+def mistral_key(rng: random.Random) -> Sample:
+    key = varied(rng, ALNUM, 32)
+    return Sample("mistral_api_key", assigned(rng, "MISTRAL_API_KEY", key, "Mistral"), key)
+
+
 def github_token(rng: random.Random) -> Sample:
     if rng.random() < 0.5:
         token = f"gh{rng.choice('pousr')}_{draw(rng, ALNUM, 36)}"
@@ -144,7 +216,16 @@ SAMPLES: dict[str, Callable[[random.Random], Sample]] = {
     "bedrock_api_key": bedrock_key,
     "google_api_key": google_key,
     "huggingface_token": huggingface_token,
+    "groq_api_key": groq_key,
+    "openrouter_api_key": openrouter_key,
+    "xai_api_key": xai_key,
+    "perplexity_api_key": perplexity_key,
+    "replicate_api_token": replicate_token,
     "azure_openai_key": azure_key,
+    "together_api_key": together_key,
+    "deepseek_api_key": deepseek_key,
+    "cohere_api_key": cohere_key,
+    "mistral_api_key": mistral_key,
     "github_token": github_token,
     "slack_token": slack_token,
 }

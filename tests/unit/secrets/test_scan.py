@@ -43,7 +43,14 @@ def test_each_kind_is_found_with_its_fingerprint_and_never_the_secret(kind: str)
 def test_every_kind_of_the_catalogue_has_a_sample_and_a_category() -> None:
     assert set(SAMPLES) == set(DETECTORS_BY_KIND)
     assert all(isinstance(detector.category, Category) for detector in DETECTORS)
-    assert [d.kind for d in DETECTORS if not d.precise] == ["azure_openai_key"]
+    assert [d.kind for d in DETECTORS if not d.precise] == [
+        "azure_openai_key",
+        "together_api_key",
+        "deepseek_api_key",
+        "cohere_api_key",
+        "mistral_api_key",
+    ]
+    assert [d.kind for d in DETECTORS if d.provider is None] == ["private_key"]
 
 
 def test_offsets_point_at_the_secret_and_hits_come_in_text_order() -> None:
