@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from jackwatch import __version__
-from jackwatch.cli import demo, detect, findings, incidents, prices, rules
+from jackwatch.cli import db, demo, detect, findings, incidents, prices, rules
 from jackwatch.errors import JackwatchError
 
 EXIT_USAGE = 2
@@ -32,6 +32,7 @@ app.command(name="incidents")(incidents.incidents)
 app.command(name="demo")(demo.demo)
 app.command(name="prices")(prices.prices)
 app.add_typer(rules.app, name="rules")
+app.add_typer(db.app, name="db")
 
 
 def _version(value: bool) -> None:
