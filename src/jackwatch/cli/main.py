@@ -14,6 +14,8 @@ from rich.markup import escape
 
 from jackwatch import __version__
 from jackwatch.cli import db, demo, detect, findings, incidents, prices, rules
+from jackwatch.cli import sbom as sbom_cli
+from jackwatch.cli import scan as scan_cli
 from jackwatch.errors import JackwatchError
 
 EXIT_USAGE = 2
@@ -33,6 +35,8 @@ app.command(name="demo")(demo.demo)
 app.command(name="prices")(prices.prices)
 app.add_typer(rules.app, name="rules")
 app.add_typer(db.app, name="db")
+app.add_typer(scan_cli.app, name="scan")
+app.command(name="sbom")(sbom_cli.sbom)
 
 
 def _version(value: bool) -> None:
