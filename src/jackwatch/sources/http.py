@@ -8,8 +8,8 @@ with exponential backoff, a bounded number of times, and turns everything else i
 walks a list endpoint page by page (``{"data": [...], "has_more": …, "last_id": …}`` by default, any
 :class:`ListShape`); :func:`read_pages` turns the pages into events, oldest first.
 
-:func:`read_inputs` reads the inputs of a log source that has both files and an API: paths, ``-`` and
-``api://``.
+A :class:`LogApi` is a log listing of such an API; :func:`read_inputs` reads the inputs of a log source that has
+both files and an API: paths, ``-`` and ``api://``.
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ from jackwatch import __version__
 from jackwatch.errors import ConfigError, SourceError
 from jackwatch.model import Event
 from jackwatch.secrets.redaction import redact
-from jackwatch.sources.cloudtrail.spec import PathSpec, StdinSpec, parse_spec
-from jackwatch.sources.reading.context import ReadContext, ReadOptions, TimeWindow, no_progress
-from jackwatch.sources.reading.files import check_path, read_path, read_stdin
-from jackwatch.sources.reading.records import Converter, RecordFormat
-from jackwatch.sources.stats import ReadStats
+from jackwatch.sources.cloudtrail.spec import parse_spec
+from jackwatch.sources.reading.context import ReadContext, TimeWindow
+from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, local_inputs, read_local
+from jackwatch.sources.reading.records import Converter
 
 Params = Mapping[str, str | int]
 """Query parameters of a request."""
@@ -280,6 +279,44 @@ def read_pages(pages: Iterable[Page], context: ReadContext) -> Iterator[Event]:
     yield from events
 
 
+# ---------------------------------------------------------------------------------------- log listings
+
+BoundParam = tuple[str, Callable[[datetime], str | int]]
+"""A query parameter that bounds a listing in time: its name, and how it writes the bound."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogApi:
+    """A log listing of an HTTP API: ``GET path`` on ``endpoint``, ``page_size`` items a page (``limit``), the
+    next page asked for with ``cursor_param``, and the time window sent as the ``since`` and ``until``
+    parameters (those of its bounds that are set)."""
+
+    endpoint: ApiEndpoint
+    path: str
+    page_size: int
+    cursor_param: str
+    since: BoundParam
+    until: BoundParam
+
+    def params(self, window: TimeWindow, page_size: int | None = None) -> dict[str, str | int]:
+        """The query of the first page: the page size (default: the listing's), then the window's bounds."""
+        params: dict[str, str | int] = {"limit": page_size or self.page_size}
+        for bound, (name, write) in ((window.since, self.since), (window.until, self.until)):
+            if bound is not None:
+                params[name] = write(bound)
+        return params
+
+    def pages(self, window: TimeWindow, options: HttpOptions) -> Iterator[Page]:
+        """Every page of the listing in ``window``, following the cursor."""
+        with open_api(self.endpoint, options) as api:
+            params = self.params(window, options.page_size)
+            yield from cursor_pages(api, self.path, params, cursor_param=self.cursor_param)
+
+    def read(self, context: ReadContext, options: HttpOptions) -> Iterator[Event]:
+        """The events of the listing within the context's window, oldest first."""
+        return read_pages(self.pages(context.window, options), context)
+
+
 # ------------------------------------------------------------------------------------------ the inputs
 
 
@@ -289,9 +326,6 @@ class ApiSpec:
 
 
 InputSpec = PathSpec | StdinSpec | ApiSpec
-
-ReadApi = Callable[[ReadContext], Iterator[Event]]
-"""Reads a source's API within the context's time window."""
 
 
 def parse_input(text: str) -> InputSpec:
@@ -304,52 +338,15 @@ def parse_input(text: str) -> InputSpec:
     return spec
 
 
-def read_inputs(
-    specs: Sequence[str],
-    context: ReadContext,
-    read_api: ReadApi,
-    key_variable: str,
-) -> Iterator[Event]:
-    """Events of every input in ``specs`` (paths, ``-``, ``api://``), one after the other.
+def read_inputs(specs: Sequence[str], context: ReadContext, api: LogApi, options: HttpOptions) -> Iterator[Event]:
+    """Events of every input in ``specs`` (paths, ``-``, ``api://``: ``api`` read with ``options``), one after
+    the other.
 
     The specs are checked before anything is read: a malformed spec, standard input given twice, or an
-    ``api://`` input without its key in ``key_variable`` raise :class:`ConfigError`; a path that does not
+    ``api://`` input without the API's key in its variable raise :class:`ConfigError`; a path that does not
     exist or cannot be read raises :class:`SourceError`.
     """
-    parsed = [parse_input(text) for text in specs]
-    if not parsed:
-        raise ConfigError(f"no {context.format.label} input given")
-    if sum(isinstance(spec, StdinSpec) for spec in parsed) > 1:
-        raise ConfigError("standard input (-) can be read only once")
-    for spec in parsed:
-        if isinstance(spec, PathSpec):
-            check_path(spec.path)
-        elif isinstance(spec, ApiSpec):
-            api_key(key_variable)
-    return _read(parsed, context, read_api)
-
-
-def _read(specs: Sequence[InputSpec], context: ReadContext, read_api: ReadApi) -> Iterator[Event]:
-    for spec in specs:
-        match spec:
-            case PathSpec(path):
-                yield from read_path(path, context)
-            case StdinSpec():
-                yield from read_stdin(context)
-            case ApiSpec():
-                yield from read_api(context)
-
-
-def read_context(
-    stats: ReadStats,
-    log_format: RecordFormat,
-    since: datetime | None,
-    until: datetime | None,
-    progress: Callable[[str], None] | None,
-    options: ReadOptions | None,
-) -> ReadContext:
-    """The context of one read; :class:`ConfigError` when ``since`` is not before ``until``."""
-    window = TimeWindow.of(since, until)
-    if window.since is not None and window.until is not None and window.since >= window.until:
-        raise ConfigError(f"since ({window.since.isoformat()}) must be before until ({window.until.isoformat()})")
-    return ReadContext(stats, log_format, window, options or ReadOptions(), progress or no_progress)
+    inputs = local_inputs(specs, parse_input, context.format.label)
+    if any(isinstance(spec, ApiSpec) for spec in inputs):
+        api_key(api.endpoint.key_variable)
+    return read_local(inputs, context, lambda _spec: api.read(context, options))

@@ -151,6 +151,26 @@ def test_threshold_count_is_the_events_of_over_threshold_windows(gaps: list[int]
     assert total == len(counted)
 
 
+@settings(deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 200), st.sampled_from(["eu", "us", "ap", "sa"])), min_size=1, max_size=40))
+def test_distinct_threshold_counts_the_values_seen_within_the_window(steps: list[tuple[int, str]]) -> None:
+    # in time order, each event sees the distinct values of the events of the last 5 minutes (itself included)
+    times = [sum(gap for gap, _ in steps[: i + 1]) for i in range(len(steps))]
+    regions = [region for _, region in steps]
+    engine = engine_of("t.name = A", threshold="{window: 5m, distinct: t.region, count: 3}")
+    was_over = False
+    for i, (now, region) in enumerate(zip(times, regions, strict=True)):
+        seen = {r for t, r in zip(times[: i + 1], regions, strict=False) if t >= now - 300}
+        matches = feed(engine, event("A", now, region=region))
+        over = len(seen) >= 3
+        assert len(matches) == (1 if over else 0)
+        if over and not was_over:  # crossing the count: one event per value, the latest of each
+            (match,) = matches
+            assert match.count == len(seen)
+            assert sorted(e.raw["region"] for e in match.events) == sorted(seen)
+        was_over = over
+
+
 # --------------------------------------------------------------------------------------------- sequence
 
 _SEQUENCE = "{by: [t.user], within: 5m, steps: [{condition: t.name = List}, {name: act, condition: t.name = Act}]}"

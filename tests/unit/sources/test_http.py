@@ -19,22 +19,23 @@ from werkzeug import Request, Response
 
 from jackwatch.errors import ConfigError, Location, SourceError
 from jackwatch.secrets.redaction import redact
-from jackwatch.sources.cloudtrail.spec import PathSpec, StdinSpec
 from jackwatch.sources.http import (
     ApiEndpoint,
     ApiSpec,
     HttpOptions,
+    LogApi,
     Page,
     RetryPolicy,
     bearer,
     cursor_pages,
     open_api,
     parse_input,
-    read_context,
     read_pages,
     retry_after,
 )
 from jackwatch.sources.openai.records import FORMAT
+from jackwatch.sources.reading.context import TimeWindow
+from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, read_context
 from jackwatch.sources.stats import ReadStats
 
 VARIABLE = "JW_TEST_ADMIN_KEY"
@@ -349,6 +350,17 @@ def test_input_specs(tmp_path: Path) -> None:
     for bad in ("s3://bucket/audit/", "lookup://", "api://org-1", "https://api.openai.com/v1", ""):
         with pytest.raises(ConfigError):
             parse_input(bad)
+
+
+def test_a_listing_sends_the_bounds_of_the_window_it_has() -> None:
+    def seconds(moment: datetime) -> int:
+        return int(moment.timestamp())
+
+    listing = LogApi(ENDPOINT, "/logs", 100, "after", ("from", seconds), ("to", datetime.isoformat))
+    since, until = datetime(2026, 3, 11, 9, tzinfo=UTC), datetime(2026, 3, 11, 10, tzinfo=UTC)
+    assert listing.params(TimeWindow(since, until)) == {"limit": 100, "from": 1773219600, "to": until.isoformat()}
+    assert listing.params(TimeWindow(since=since), page_size=2) == {"limit": 2, "from": 1773219600}
+    assert listing.params(TimeWindow()) == {"limit": 100}
 
 
 def test_read_context_rejects_an_empty_window() -> None:

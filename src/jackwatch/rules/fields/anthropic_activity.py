@@ -9,9 +9,6 @@ and the fields of the type at the top level (``admin_api_key_id`` and ``scopes``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from jackwatch.model import Event
 from jackwatch.normalize import AsnDb
 from jackwatch.rules.fields import Extractor, Field, SourceFields
@@ -50,12 +47,12 @@ def _top(*keys: str) -> Extractor:
     return lambda event, _arg: _first(event.raw, keys)
 
 
-def _actor_ip(raw: Mapping[str, Any]) -> object:
-    return value_at(raw, "actor", "ip_address")
+def _actor_ip(event: Event) -> object:
+    return value_at(event.raw, "actor", "ip_address")
 
 
-def _actor_agent(raw: Mapping[str, Any]) -> object:
-    return value_at(raw, "actor", "user_agent")
+def _actor_agent(event: Event) -> object:
+    return value_at(event.raw, "actor", "user_agent")
 
 
 _FIELDS: tuple[tuple[str, Extractor, str], ...] = (
@@ -116,8 +113,9 @@ _FIELDS: tuple[tuple[str, Extractor, str], ...] = (
 
 def anthropic_activity_fields(asn_db: AsnDb) -> SourceFields:
     """The fields of the ``anthropic_activity`` source; ``asn_db`` answers IP → ASN lookups."""
-    network = ActorNetwork("anthropic", _actor_ip, _actor_agent, ("actor.ip_address", "actor.user_agent"), asn_db)
+    network = ActorNetwork("anthropic", asn_db, _actor_ip, _actor_agent)
     fields = [Field(name, extract, doc) for name, extract, doc in _FIELDS]
+    fields += network.actor_fields("actor.ip_address", "actor.user_agent")
     fields.append(
         Field(
             "anthropic.scopes",

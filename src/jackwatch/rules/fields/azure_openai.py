@@ -7,11 +7,12 @@ most once per event and kept in ``event.memo``, so that a field means the same i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from ipaddress import IPv4Network, IPv6Network
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 from jackwatch.model import Event
-from jackwatch.normalize import Asn, AsnDb
+from jackwatch.normalize import AsnDb
 from jackwatch.rules.fields import Extractor, Field, SourceFields
+from jackwatch.rules.fields.audit import ActorNetwork
 from jackwatch.sources.azure.network import caller_network
 from jackwatch.sources.azure.record import AzureRecord, read_record, text_of, whole_number
 from jackwatch.sources.azure.resource_id import ResourceId
@@ -22,7 +23,6 @@ NAME_FIELD = "azure.operation"
 UNKNOWN_PRINCIPAL = "unknown"
 _RECORD = "azure.record"
 _NETWORK = "azure.network"
-_ASN = "azure.asn"
 
 
 def _record(event: Event) -> AzureRecord:
@@ -42,19 +42,11 @@ def _network(event: Event) -> IPv4Network | IPv6Network | None:
     return found
 
 
-def _asn_of(asn_db: AsnDb) -> Callable[[Event], Asn | None]:
-    """The ASN of the caller's network (its first address: masking leaves the /24, which one AS announces)."""
-
-    def asn(event: Event) -> Asn | None:
-        memo = event.memo
-        if _ASN in memo:
-            cached: Asn | None = memo[_ASN]
-            return cached
-        network = _network(event)
-        found = memo[_ASN] = None if network is None else asn_db.lookup(network.network_address)
-        return found
-
-    return asn
+def _network_address(event: Event) -> IPv4Address | IPv6Address | None:
+    """Where the caller's ASN is looked up: its network's first address (masking leaves the /24, which one AS
+    announces)."""
+    network = _network(event)
+    return None if network is None else network.network_address
 
 
 def _attribute(read: Callable[[AzureRecord], object]) -> Extractor:
@@ -206,38 +198,30 @@ _FIELDS: tuple[tuple[str, Extractor, str], ...] = (
 )
 
 
-def _asn_fields(asn: Callable[[Event], Asn | None]) -> tuple[Field, ...]:
-    def number(event: Event, _arg: str | None) -> str | None:
-        found = asn(event)
-        return None if found is None else found.label
-
-    def org(event: Event, _arg: str | None) -> str | None:
-        found = asn(event)
-        return None if found is None else found.org
-
+def _asn_fields(network: ActorNetwork) -> tuple[Field, ...]:
     return (
         Field(
             "azure.asn",
-            number,
+            network.asn_label,
             "The autonomous system announcing the caller's network, as ``AS<number>``, from the packaged"
             " offline data; missing for private or unknown networks.",
         ),
-        Field("azure.as_org", org, "The organisation holding that autonomous system."),
+        Field("azure.as_org", network.asn_org, "The organisation holding that autonomous system."),
     )
 
 
 def azure_openai_fields(asn_db: AsnDb) -> SourceFields:
     """The fields of the ``azure_openai`` source; ``asn_db`` answers network → ASN lookups."""
-    asn = _asn_of(asn_db)
+    network = ActorNetwork("azure", asn_db, lambda event: _record(event).caller_ip, locate=_network_address)
     fields = [Field(name, extract, doc) for name, extract, doc in _FIELDS]
-    fields += _asn_fields(asn)
+    fields += _asn_fields(network)
     return SourceFields(
         source=SOURCE,
         fields={item.name: item for item in sorted(fields, key=lambda item: item.name)},
         name_field=NAME_FIELD,
         partition_field="azure.category",
         principal=principal,
-        evidence=lambda event: _evidence(event, asn(event)),
+        evidence=lambda event: _evidence(event, network),
     )
 
 
@@ -252,16 +236,13 @@ def principal(event: Event) -> str:
     return UNKNOWN_PRINCIPAL if record.resource is None else record.resource.id
 
 
-def _evidence(event: Event, asn: Asn | None) -> Mapping[str, str]:
-    """Region, caller address, ASN, deployment and model of one event (those it has)."""
+def _evidence(event: Event, network: ActorNetwork) -> Mapping[str, str]:
+    """Region, caller address (as written when masked), ASN, deployment and model of one event (those it has)."""
     record = _record(event)
     found: dict[str, str] = {}
     if record.location is not None:
         found["region"] = record.location
-    if record.caller_ip is not None:
-        found["source_ip"] = record.caller_ip
-    if asn is not None:
-        found["asn"] = str(asn)
+    found.update(network.evidence(event))
     for name, key in (("deployment", "modelDeploymentName"), ("model", "modelName")):
         value = text_of(record.properties.get(key))
         if value is not None:

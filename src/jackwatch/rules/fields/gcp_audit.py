@@ -8,14 +8,15 @@ derived ones are computed at most once per event and kept in ``event.memo``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from jackwatch.model import Event
-from jackwatch.normalize import Asn, AsnDb, SourceIp, parse_source_ip, user_agent_family
+from jackwatch.normalize import AsnDb, user_agent_family
 from jackwatch.rules.fields import ArgMode, Extractor, Field, SourceFields
-from jackwatch.rules.fields.cloudtrail import USER_AGENT_EVIDENCE_CHARS, _json_text, _json_value
+from jackwatch.rules.fields.audit import ActorNetwork, text_of, value_at
+from jackwatch.rules.fields.cloudtrail import _json_text, _json_value
 from jackwatch.sources.gcp.names import ResourceName, log_parent, log_type, parse_resource_name, status_name
 from jackwatch.sources.gcp.records import SOURCE
 
@@ -27,39 +28,25 @@ _MAPPING = (dict, Mapping)  # dict first: a cheap exact check for records parsed
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def _dig(value: object, *path: str) -> object:
-    """The value at ``path`` in ``value``, or ``None`` when a step is missing or not an object."""
-    for key in path:
-        if not isinstance(value, _MAPPING):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _text(value: object) -> str | None:
-    """Non-empty text, else ``None``."""
-    return value if isinstance(value, str) and value else None
-
-
 def _payload(event: Event) -> object:
     return event.raw.get("protoPayload")
 
 
 def _entry_text(*path: str) -> Extractor:
     """An extractor of the text at ``path`` in the entry."""
-    return lambda event, _arg: _text(_dig(event.raw, *path))
+    return lambda event, _arg: text_of(value_at(event.raw, *path))
 
 
 def _payload_text(*path: str) -> Extractor:
     """An extractor of the text at ``path`` in ``protoPayload``."""
-    return lambda event, _arg: _text(_dig(_payload(event), *path))
+    return lambda event, _arg: text_of(value_at(_payload(event), *path))
 
 
 def _payload_json(*path: str) -> Extractor:
     """An extractor of the value at ``path`` in ``protoPayload`` as JSON text (``None`` when missing)."""
 
     def extract(event: Event, _arg: str | None) -> str | None:
-        value = _dig(_payload(event), *path)
+        value = value_at(_payload(event), *path)
         return None if value is None else _json_text(value)
 
     return extract
@@ -90,9 +77,9 @@ class Identity:
 
 def identity_of(info: object) -> Identity:
     """The identity in ``protoPayload.authenticationInfo`` (any value; missing parts are ``None``)."""
-    email = _text(_dig(info, "principalEmail"))
-    subject = _text(_dig(info, "principalSubject"))
-    key = _text(_dig(info, "serviceAccountKeyName"))
+    email = text_of(value_at(info, "principalEmail"))
+    subject = text_of(value_at(info, "principalSubject"))
+    key = text_of(value_at(info, "serviceAccountKeyName"))
     credential: str | None
     if key is not None:
         credential = "sa_key"
@@ -110,7 +97,7 @@ def identity_of(info: object) -> Identity:
 def _identity(event: Event) -> Identity:
     found: Identity | None = event.memo.get("gcp.identity")
     if found is None:
-        found = event.memo["gcp.identity"] = identity_of(_dig(_payload(event), "authenticationInfo"))
+        found = event.memo["gcp.identity"] = identity_of(value_at(_payload(event), "authenticationInfo"))
     return found
 
 
@@ -122,28 +109,12 @@ def principal(event: Event) -> str:
 # ----------------------------------------------------------------------------- network, client (memo)
 
 
-def _caller(event: Event) -> SourceIp:
-    found: SourceIp | None = event.memo.get("gcp.caller")
-    if found is None:
-        found = event.memo["gcp.caller"] = parse_source_ip(_dig(_payload(event), "requestMetadata", "callerIp"))
-    return found
-
-
-def _asn_of(asn_db: AsnDb) -> Callable[[Event], Asn | None]:
-    def asn(event: Event) -> Asn | None:
-        memo = event.memo
-        if "gcp.asn" in memo:
-            cached: Asn | None = memo["gcp.asn"]
-            return cached
-        ip = _caller(event).ip
-        found = memo["gcp.asn"] = None if ip is None else asn_db.lookup(ip)
-        return found
-
-    return asn
+def _caller_ip(event: Event) -> object:
+    return value_at(_payload(event), "requestMetadata", "callerIp")
 
 
 def _user_agent(event: Event) -> str | None:
-    return _text(_dig(_payload(event), "requestMetadata", "callerSuppliedUserAgent"))
+    return text_of(value_at(_payload(event), "requestMetadata", "callerSuppliedUserAgent"))
 
 
 _GCLOUD_MARKERS = ("google-cloud-sdk", "gcloud/")
@@ -193,27 +164,27 @@ def _client_family(event: Event, _arg: str | None) -> str:
 
 
 def _resource(event: Event) -> ResourceName:
-    name = _dig(_payload(event), "resourceName")
+    name = value_at(_payload(event), "resourceName")
     return parse_resource_name(name) if isinstance(name, str) else ResourceName()
 
 
 def _labels(event: Event) -> object:
-    return _dig(event.raw, "resource", "labels")
+    return value_at(event.raw, "resource", "labels")
 
 
 def _location(event: Event, _arg: str | None) -> str | None:
     """The plugin's order (``location``, ``region``, ``zone`` label less its ``-a``), then ``resourceName``."""
     labels = _labels(event)
-    found = _text(_dig(labels, "location")) or _text(_dig(labels, "region"))
+    found = text_of(value_at(labels, "location")) or text_of(value_at(labels, "region"))
     if found is None:
-        zone = _text(_dig(labels, "zone"))
+        zone = text_of(value_at(labels, "zone"))
         if zone is not None:
             return zone[:-2] if len(zone) > 2 else zone
     return found or _resource(event).location
 
 
 def _project(event: Event, _arg: str | None) -> str | None:
-    found = _text(_dig(_labels(event), "project_id"))
+    found = text_of(value_at(_labels(event), "project_id"))
     if found is not None:
         return found
     log_name = event.raw.get("logName")
@@ -230,7 +201,7 @@ def _publisher_model(event: Event, _arg: str | None) -> str | None:
 
 def _status_code(event: Event, _arg: str | None = None) -> int | None:
     """``status.code`` as a number; 0 (OK) without ``status`` or ``code``; ``None`` when it is not a number."""
-    code = _dig(_payload(event), "status", "code")
+    code = value_at(_payload(event), "status", "code")
     if code is None:
         return 0
     if isinstance(code, bool):
@@ -259,16 +230,16 @@ def _log_type(event: Event, _arg: str | None) -> str | None:
 
 def _policy_delta(event: Event, _arg: str | None) -> str | None:
     payload = _payload(event)
-    deltas = _dig(payload, "serviceData", "policyDelta", "bindingDeltas")
+    deltas = value_at(payload, "serviceData", "policyDelta", "bindingDeltas")
     if deltas is None:
-        deltas = _dig(payload, "metadata", "datasetChange", "bindingDeltas")
+        deltas = value_at(payload, "metadata", "datasetChange", "bindingDeltas")
     return None if deltas is None else _json_text(deltas)
 
 
 def _logging_sink(event: Event, _arg: str | None) -> str | None:
-    if _dig(event.raw, "resource", "type") != "logging_sink":
+    if value_at(event.raw, "resource", "type") != "logging_sink":
         return None
-    return _text(_dig(_labels(event), "name"))
+    return text_of(value_at(_labels(event), "name"))
 
 
 def _resource_labels(event: Event, _arg: str | None) -> str | None:
@@ -425,12 +396,6 @@ _JACKWATCH: tuple[tuple[str, Extractor, str], ...] = (
         " attached, impersonated), ``federated`` (a ``principal://`` workload or workforce identity),"
         " ``user`` (any other caller); missing when the entry names no caller (redacted or anonymous).",
     ),
-    (
-        "gcp.caller_ip",
-        lambda event, _arg: _caller(event).text,
-        "The caller's IP address in canonical form; missing for ``private``, ``gce-internal-ip`` and"
-        " other values that are not addresses.",
-    ),
     ("gcp.user_agent", _payload_text("requestMetadata", "callerSuppliedUserAgent"), "The caller's user agent."),
     (
         "gcp.user_agent_family",
@@ -485,32 +450,32 @@ _JSON_VALUE_DOC = (
 )
 
 
-def _asn_fields(asn: Callable[[Event], Asn | None]) -> tuple[Field, ...]:
-    def number(event: Event, _arg: str | None) -> str | None:
-        found = asn(event)
-        return None if found is None else found.label
-
-    def org(event: Event, _arg: str | None) -> str | None:
-        found = asn(event)
-        return None if found is None else found.org
-
+def _network_fields(network: ActorNetwork) -> tuple[Field, ...]:
     return (
         Field(
+            "gcp.caller_ip",
+            network.ip_text,
+            "The caller's IP address in canonical form; missing for ``private``, ``gce-internal-ip`` and"
+            " other values that are not addresses.",
+        ),
+        Field(
             "gcp.asn",
-            number,
+            network.asn_label,
             "The autonomous system announcing the caller's IP, as ``AS<number>`` (``AS14061``), from the"
             " packaged offline data; missing for hidden, private or unrouted addresses.",
         ),
-        Field("gcp.as_org", org, "The organisation holding that autonomous system (``DigitalOcean, LLC``)."),
+        Field(
+            "gcp.as_org", network.asn_org, "The organisation holding that autonomous system (``DigitalOcean, LLC``)."
+        ),
     )
 
 
 def gcp_audit_fields(asn_db: AsnDb) -> SourceFields:
     """The fields of the ``gcp_auditlog`` source; ``asn_db`` answers IP → ASN lookups."""
-    asn = _asn_of(asn_db)
+    network = ActorNetwork("gcp", asn_db, _caller_ip, _user_agent)
     fields = [Field(name, extract, doc) for name, extract, doc in _PLUGIN + _JACKWATCH]
     fields.append(Field("json.value", _json_value, _JSON_VALUE_DOC, ArgMode.REQUIRED))
-    fields += _asn_fields(asn)
+    fields += _network_fields(network)
     return SourceFields(
         source=SOURCE,
         fields={item.name: item for item in sorted(fields, key=lambda item: item.name)},
@@ -518,7 +483,7 @@ def gcp_audit_fields(asn_db: AsnDb) -> SourceFields:
         partition_field=PARTITION_FIELD,
         retain=retain,
         principal=principal,
-        evidence=lambda event: _evidence(event, asn(event)),
+        evidence=lambda event: _evidence(event, network),
     )
 
 
@@ -549,21 +514,13 @@ def retain(event: Event) -> Event:
     return kept
 
 
-def _evidence(event: Event, asn: Asn | None) -> dict[str, str]:
+def _evidence(event: Event, network: ActorNetwork) -> dict[str, str]:
     """Region, caller IP, ASN, user agent, project and model of one entry (those it has)."""
     found: dict[str, str] = {}
     region = _location(event, None)
     if region:
         found["region"] = region
-    caller = _caller(event)
-    shown = caller.text or caller.raw.strip()[:64]
-    if shown:
-        found["source_ip"] = shown
-    if asn is not None:
-        found["asn"] = str(asn)
-    agent = _user_agent(event)
-    if agent and agent.strip():
-        found["user_agent"] = agent[:USER_AGENT_EVIDENCE_CHARS]
+    found.update(network.evidence(event))
     project = _project(event, None)
     if project:
         found["project"] = project

@@ -118,12 +118,12 @@ def _path(*path: str) -> Extractor:
 _country = _path("actor", "session", "ip_address_details", "country")
 
 
-def _session_ip(raw: Mapping[str, Any]) -> object:
-    return value_at(raw, "actor", "session", "ip_address")
+def _session_ip(event: Event) -> object:
+    return value_at(event.raw, "actor", "session", "ip_address")
 
 
-def _session_agent(raw: Mapping[str, Any]) -> object:
-    return value_at(raw, "actor", "session", "user_agent")
+def _session_agent(event: Event) -> object:
+    return value_at(event.raw, "actor", "session", "user_agent")
 
 
 _FIELDS: tuple[tuple[str, Extractor, str], ...] = (
@@ -195,14 +195,9 @@ _LIST_FIELDS: tuple[tuple[str, Extractor, str], ...] = (
 
 def openai_audit_fields(asn_db: AsnDb) -> SourceFields:
     """The fields of the ``openai_audit`` source; ``asn_db`` answers IP → ASN lookups."""
-    network = ActorNetwork(
-        "openai",
-        _session_ip,
-        _session_agent,
-        ("actor.session.ip_address", "actor.session.user_agent"),
-        asn_db,
-    )
+    network = ActorNetwork("openai", asn_db, _session_ip, _session_agent)
     fields = [Field(name, extract, doc) for name, extract, doc in _FIELDS]
     fields += [Field(name, extract, doc, is_list=True) for name, extract, doc in _LIST_FIELDS]
+    fields += network.actor_fields("actor.session.ip_address", "actor.session.user_agent")
     evidence = {"country": _country, "api_key_id": _api_key_id}
     return audit_source_fields(SOURCE, NAME_FIELD, fields, network, _actor, evidence)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from jackwatch.model import Event
 from jackwatch.sources.anthropic.records import FORMAT, SOURCE, to_event
 from jackwatch.sources.reading.context import ReadOptions
+from jackwatch.sources.reading.inputs import read_context
 from jackwatch.sources.stats import ReadStats
 
 if TYPE_CHECKING:  # httpx costs a tenth of a second at start-up: loaded only when reading
@@ -40,9 +41,8 @@ def read_anthropic_activity(
     that cannot be read, or an API that refuses or keeps failing, raises
     :class:`~jackwatch.errors.SourceError`. Bad records, lines and files are counted in ``stats``.
     """
-    from jackwatch.sources.anthropic.api import KEY_VARIABLE, read_activity_api
-    from jackwatch.sources.http import HttpOptions, read_context, read_inputs
+    from jackwatch.sources.anthropic.api import ACTIVITIES
+    from jackwatch.sources.http import HttpOptions, read_inputs
 
     context = read_context(stats, FORMAT, since, until, progress, options)
-    api_options = http or HttpOptions()
-    return read_inputs(specs, context, lambda ctx: read_activity_api(ctx, api_options), KEY_VARIABLE)
+    return read_inputs(specs, context, ACTIVITIES, http or HttpOptions())

@@ -7,12 +7,9 @@ in ``ANTHROPIC_ADMIN_KEY``: an Admin API key (``sk-ant-admin01-…``, Claude Con
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
-from jackwatch.model import Event
-from jackwatch.sources.http import ApiEndpoint, HttpOptions, Page, cursor_pages, open_api, read_pages
-from jackwatch.sources.reading.context import ReadContext, TimeWindow
+from jackwatch.sources.http import ApiEndpoint, LogApi
 
 KEY_VARIABLE = "ANTHROPIC_ADMIN_KEY"
 API_VERSION = "2023-06-01"
@@ -23,32 +20,19 @@ ENDPOINT = ApiEndpoint(
     lambda key: {"x-api-key": key},
     {"anthropic-version": API_VERSION},
 )
-PATH = "/v1/compliance/activities"
-PAGE_SIZE = 1000
-"""Activities asked for per page (the API allows up to 5000)."""
 
 
 def _rfc3339(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def window_params(window: TimeWindow, page_size: int) -> dict[str, str | int]:
-    """The query of the first page: the page size and the window as ``created_at`` bounds."""
-    params: dict[str, str | int] = {"limit": page_size}
-    if window.since is not None:
-        params["created_at.gte"] = _rfc3339(window.since)
-    if window.until is not None:
-        params["created_at.lt"] = _rfc3339(window.until)
-    return params
-
-
-def activity_pages(window: TimeWindow, options: HttpOptions) -> Iterator[Page]:
-    """Every page of activities in ``window``, following the ``after_id`` cursor (the previous ``last_id``)."""
-    with open_api(ENDPOINT, options) as api:
-        params = window_params(window, options.page_size or PAGE_SIZE)
-        yield from cursor_pages(api, PATH, params, cursor_param="after_id")
-
-
-def read_activity_api(context: ReadContext, options: HttpOptions) -> Iterator[Event]:
-    """The activity events of the API within the context's window, oldest first."""
-    return read_pages(activity_pages(context.window, options), context)
+ACTIVITIES = LogApi(
+    ENDPOINT,
+    "/v1/compliance/activities",
+    page_size=1000,
+    cursor_param="after_id",
+    since=("created_at.gte", _rfc3339),
+    until=("created_at.lt", _rfc3339),
+)
+"""The activity feed: 1000 a page (the API allows up to 5000), the next page after the previous ``last_id``
+(``after_id``), the window as ``created_at`` bounds."""

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from jackwatch.model import Event
 from jackwatch.sources.reading.layout import AwsLogsLayout
-from jackwatch.sources.reading.records import RecordError, RecordFormat, content_id, field_error, not_an_object, shown
+from jackwatch.sources.reading.records import RFC_3339, RecordFormat, content_id, field_error, not_an_object, parse_time
 
 SOURCE = "anthropic_activity"
 
@@ -26,14 +25,7 @@ def to_event(raw: Mapping[str, Any], origin: str) -> Event:
     name = raw.get("type")
     if not isinstance(name, str) or not name:
         raise field_error("type", name)
-    stamp = raw.get("created_at")
-    if not isinstance(stamp, str) or not stamp:
-        raise field_error("created_at", stamp)
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        raise RecordError("invalid_field", f"created_at {shown(stamp)} is not an RFC 3339 timestamp") from None
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    moment = parse_time(raw.get("created_at"), "created_at", RFC_3339)
     event_id = raw.get("id")
     if not isinstance(event_id, str) or not event_id:
         event_id = content_id(raw)

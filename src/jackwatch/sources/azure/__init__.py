@@ -14,9 +14,9 @@ from datetime import datetime
 from jackwatch.errors import ConfigError
 from jackwatch.model import Event
 from jackwatch.sources.azure.records import FORMAT, SOURCE, to_event
-from jackwatch.sources.cloudtrail.spec import PathSpec, StdinSpec, parse_spec
-from jackwatch.sources.reading.context import ReadContext, ReadOptions, TimeWindow, no_progress
-from jackwatch.sources.reading.files import check_path, read_path, read_stdin
+from jackwatch.sources.cloudtrail.spec import parse_spec
+from jackwatch.sources.reading.context import ReadOptions
+from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, local_inputs, read_context, read_local
 from jackwatch.sources.stats import ReadStats
 
 __all__ = ["SOURCE", "read_azure_openai", "to_event"]
@@ -40,33 +40,16 @@ def read_azure_openai(
     and a path that does not exist or cannot be read :class:`~jackwatch.errors.SourceError`, before
     anything is read; a bad record, line or file is counted in ``stats`` with its location.
     """
-    inputs = [_input(text) for text in specs]
-    if not inputs:
-        raise ConfigError("no Azure log input given")
-    if sum(isinstance(spec, StdinSpec) for spec in inputs) > 1:
-        raise ConfigError("standard input (-) can be read only once")
-    window = TimeWindow.checked(since, until)
-    context = ReadContext(stats, FORMAT, window, options or ReadOptions(), progress or no_progress)
-    return _read(inputs, context)
+    inputs = local_inputs(specs, _input, "Azure log")
+    return read_local(inputs, read_context(stats, FORMAT, since, until, progress, options))
 
 
 def _input(text: str) -> PathSpec | StdinSpec:
-    """A local input; other schemes are refused, a path must exist and be readable."""
+    """A local input; other schemes are refused."""
     try:
         spec = parse_spec(text)
     except ConfigError:
         spec = None
-    if isinstance(spec, StdinSpec):
-        return spec
-    if not isinstance(spec, PathSpec):
+    if not isinstance(spec, PathSpec | StdinSpec):
         raise ConfigError(f"{text!r}: not a local input ({USAGE})")
-    check_path(spec.path)
     return spec
-
-
-def _read(inputs: Sequence[PathSpec | StdinSpec], context: ReadContext) -> Iterator[Event]:
-    for spec in inputs:
-        if isinstance(spec, StdinSpec):
-            yield from read_stdin(context)
-        else:
-            yield from read_path(spec.path, context)

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from jackwatch.model import Event
 from jackwatch.sources.azure.shape import NAME_FIELDS, TIME_FIELDS, Shape, operation_of, shape_of
 from jackwatch.sources.reading.layout import AwsLogsLayout
-from jackwatch.sources.reading.records import RecordError, RecordFormat, content_id, field_error, not_an_object, shown
+from jackwatch.sources.reading.records import RecordFormat, content_id, field_error, not_an_object, parse_time
 
 SOURCE = "azure_openai"
 
@@ -37,25 +36,12 @@ def to_event(raw: Mapping[str, Any], origin: str) -> Event:
     if type(name) is not str or not name:
         raise field_error(NAME_FIELDS[shape], name)
     if shape is Shape.RESOURCE_LOG:
-        return Event(SOURCE, name, _time(raw.get("time"), "time"), content_id(raw), raw, origin)
+        return Event(SOURCE, name, parse_time(raw.get("time"), "time"), content_id(raw), raw, origin)
     field = TIME_FIELDS[shape]
     event_id = raw.get("eventDataId") if shape is Shape.ACTIVITY_REST else None
     if type(event_id) is not str or not event_id:
         event_id = content_id(raw)
-    return Event(SOURCE, name.upper(), _time(raw.get(field), field), event_id, raw, origin)
-
-
-def _time(stamp: object, field: str) -> datetime:
-    """An ISO 8601 time (Azure writes seven fractional digits) as an aware UTC datetime."""
-    if not isinstance(stamp, str) or not stamp:
-        raise field_error(field, stamp)
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        raise RecordError("invalid_field", f"{field} {shown(stamp)} is not an ISO 8601 timestamp") from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    return Event(SOURCE, name.upper(), parse_time(raw.get(field), field), event_id, raw, origin)
 
 
 _HOUR = re.compile(r"/y=(\d{4})/m=(\d{2})/d=(\d{2})/h=(\d{2})/m=(\d{2})/")

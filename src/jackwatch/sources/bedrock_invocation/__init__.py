@@ -17,15 +17,13 @@ from jackwatch.errors import ConfigError, Location
 from jackwatch.model import Event
 from jackwatch.sources.bedrock_invocation.records import FORMAT, SOURCE, to_event
 from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, token_counts
-from jackwatch.sources.cloudtrail.spec import PathSpec, S3Spec, Spec, StdinSpec, parse_spec
-from jackwatch.sources.reading.context import ReadContext, ReadOptions, TimeWindow, no_progress
-from jackwatch.sources.reading.files import check_path, read_path, read_stdin
+from jackwatch.sources.cloudtrail.spec import S3Spec, parse_spec
+from jackwatch.sources.reading.context import ReadContext, ReadOptions
+from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, local_inputs, read_context, read_local
 from jackwatch.sources.stats import ReadStats
 
 if TYPE_CHECKING:  # boto3 is loaded only for S3 inputs
     import boto3
-
-    from jackwatch.sources.cloudtrail.aws import AwsAccess
 
 __all__ = ["SOURCE", "ReadOptions", "read_bedrock_invocation", "to_event"]
 
@@ -56,46 +54,30 @@ def read_bedrock_invocation(
     negative or not numbers (``invalid_token_count``), and successful invocations without an input token
     count (``missing_token_count``), are counted too; their events are kept.
     """
-    parsed = [_spec(text) for text in specs]
-    if not parsed:
-        raise ConfigError("no Bedrock invocation log input given")
-    if sum(isinstance(spec, StdinSpec) for spec in parsed) > 1:
-        raise ConfigError("standard input (-) can be read only once")
-    for spec in parsed:
-        if isinstance(spec, PathSpec):
-            check_path(spec.path)
-    window = TimeWindow.checked(since, until)
-    opts = options or ReadOptions()
-    context = ReadContext(stats, FORMAT, window, opts, progress or no_progress)
-    access = None
-    if any(isinstance(spec, S3Spec) for spec in parsed):
-        import boto3
-
-        from jackwatch.sources.cloudtrail.aws import AwsAccess
-
-        access = AwsAccess(session or boto3.session.Session(), endpoint_url, opts.max_attempts)
-    return _with_token_counts(_read(parsed, context, access), stats)
+    parsed = local_inputs(specs, _spec, "Bedrock invocation log")
+    context = read_context(stats, FORMAT, since, until, progress, options)
+    from_s3 = _s3_reader(session, endpoint_url, context) if any(isinstance(spec, S3Spec) for spec in parsed) else None
+    return _with_token_counts(read_local(parsed, context, from_s3), stats)
 
 
-def _spec(text: str) -> Spec:
+def _s3_reader(
+    session: boto3.session.Session | None, endpoint_url: str | None, context: ReadContext
+) -> Callable[[S3Spec], Iterator[Event]]:
+    """What reads an ``s3://`` input (boto3 is loaded here, for S3 inputs only)."""
+    import boto3
+
+    from jackwatch.sources.cloudtrail.aws import AwsAccess
+    from jackwatch.sources.cloudtrail.s3 import read_s3
+
+    access = AwsAccess(session or boto3.session.Session(), endpoint_url, context.options.max_attempts)
+    return lambda spec: read_s3(spec.bucket, spec.prefix, access, context)
+
+
+def _spec(text: str) -> PathSpec | StdinSpec | S3Spec:
     spec = parse_spec(text)
     if not isinstance(spec, PathSpec | StdinSpec | S3Spec):
         raise ConfigError(f"{text!r}: Bedrock invocation logs are not read from this kind of input ({USAGE})")
     return spec
-
-
-def _read(specs: Sequence[Spec], context: ReadContext, access: AwsAccess | None) -> Iterator[Event]:
-    """Events of each input in turn."""
-    if access is not None:
-        from jackwatch.sources.cloudtrail.s3 import read_s3
-    for spec in specs:
-        match spec:
-            case PathSpec(path):
-                yield from read_path(path, context)
-            case StdinSpec():
-                yield from read_stdin(context)
-            case S3Spec(bucket, prefix) if access is not None:
-                yield from read_s3(bucket, prefix, access, context)
 
 
 def _with_token_counts(events: Iterator[Event], stats: ReadStats) -> Iterator[Event]:

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from jackwatch.model import Event
 from jackwatch.sources.bedrock_invocation.cloudwatch import is_log_event, unwrap_export_lines, unwrap_message
 from jackwatch.sources.reading.layout import AwsLogsLayout
-from jackwatch.sources.reading.records import RecordError, RecordFormat, content_id, field_error, not_an_object, shown
+from jackwatch.sources.reading.records import (
+    RecordError,
+    RecordFormat,
+    content_id,
+    field_error,
+    not_an_object,
+    parse_time,
+    shown,
+    time_error,
+)
 
 SOURCE = "aws_bedrock_invocation"
 SCHEMA_TYPE = "ModelInvocationLog"
 _SHORTEST_TIMESTAMP = len("2025-05-15T14:17")
+_DATE_AND_TIME = "an ISO 8601 date and time"
 
 
 def to_event(raw: Mapping[str, Any], origin: str) -> Event:
@@ -44,17 +54,10 @@ def to_event(raw: Mapping[str, Any], origin: str) -> Event:
 
 
 def _time(stamp: object) -> datetime:
-    if not isinstance(stamp, str) or not stamp:
-        raise field_error("timestamp", stamp)
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        moment = None
-    if moment is None or len(stamp) < _SHORTEST_TIMESTAMP:
-        raise RecordError("invalid_field", f"timestamp {shown(stamp)} is not an ISO 8601 date and time")
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    """``timestamp``, which must hold a time of day as well as the date."""
+    if isinstance(stamp, str) and 0 < len(stamp) < _SHORTEST_TIMESTAMP:
+        raise time_error("timestamp", stamp, _DATE_AND_TIME)
+    return parse_time(stamp, "timestamp", _DATE_AND_TIME)
 
 
 _HOUR_FOLDER = re.compile(r"/(\d{4}/\d{2}/\d{2}/\d{2})/[^/]*$")

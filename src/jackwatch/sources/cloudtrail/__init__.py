@@ -11,18 +11,15 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from jackwatch.errors import ConfigError
 from jackwatch.model import Event
 from jackwatch.sources.cloudtrail.records import FORMAT, SOURCE, to_event
-from jackwatch.sources.cloudtrail.spec import LookupSpec, PathSpec, S3Spec, Spec, SqsSpec, StdinSpec, parse_spec
-from jackwatch.sources.reading.context import ReadContext, ReadOptions, TimeWindow, no_progress
-from jackwatch.sources.reading.files import check_path, read_path, read_stdin
+from jackwatch.sources.cloudtrail.spec import LookupSpec, S3Spec, SqsSpec, parse_spec
+from jackwatch.sources.reading.context import ReadContext, ReadOptions
+from jackwatch.sources.reading.inputs import local_inputs, read_context, read_local
 from jackwatch.sources.stats import ReadStats
 
 if TYPE_CHECKING:  # boto3 costs ~20 MB and a second of start-up: loaded only for AWS inputs
     import boto3
-
-    from jackwatch.sources.cloudtrail.aws import AwsAccess
 
 __all__ = ["SOURCE", "ReadOptions", "read_cloudtrail", "to_event"]
 
@@ -52,42 +49,32 @@ def read_cloudtrail(
     or received from at all raises ``SourceError``; everything smaller (a bad record, line, file,
     object, message or region) is counted in ``stats`` with its location and the rest is read.
     """
-    parsed = [parse_spec(text) for text in specs]
-    if not parsed:
-        raise ConfigError("no CloudTrail input given")
-    if sum(isinstance(spec, StdinSpec) for spec in parsed) > 1:
-        raise ConfigError("standard input (-) can be read only once")
-    for spec in parsed:
-        if isinstance(spec, PathSpec):
-            check_path(spec.path)
-    window = TimeWindow.checked(since, until)
-    opts = options or ReadOptions()
-    context = ReadContext(stats, FORMAT, window, opts, progress or no_progress)
-    access = None
-    if any(isinstance(spec, S3Spec | SqsSpec | LookupSpec) for spec in parsed):
-        import boto3
-
-        from jackwatch.sources.cloudtrail.aws import AwsAccess
-
-        access = AwsAccess(session or boto3.session.Session(), endpoint_url, opts.max_attempts)
-    return _read(parsed, context, access)
+    parsed = local_inputs(specs, parse_spec, "CloudTrail")
+    context = read_context(stats, FORMAT, since, until, progress, options)
+    on_aws = any(isinstance(spec, S3Spec | SqsSpec | LookupSpec) for spec in parsed)
+    return read_local(parsed, context, _aws_reader(session, endpoint_url, context) if on_aws else None)
 
 
-def _read(specs: Sequence[Spec], context: ReadContext, access: AwsAccess | None) -> Iterator[Event]:
-    """Events of each input in turn."""
-    if access is not None:
-        from jackwatch.sources.cloudtrail.lookup import read_lookup
-        from jackwatch.sources.cloudtrail.s3 import read_s3
-        from jackwatch.sources.cloudtrail.sqs import read_sqs
-    for spec in specs:
+def _aws_reader(
+    session: boto3.session.Session | None, endpoint_url: str | None, context: ReadContext
+) -> Callable[[S3Spec | SqsSpec | LookupSpec], Iterator[Event]]:
+    """What reads an AWS input (boto3 is loaded here, for AWS inputs only)."""
+    import boto3
+
+    from jackwatch.sources.cloudtrail.aws import AwsAccess
+    from jackwatch.sources.cloudtrail.lookup import read_lookup
+    from jackwatch.sources.cloudtrail.s3 import read_s3
+    from jackwatch.sources.cloudtrail.sqs import read_sqs
+
+    access = AwsAccess(session or boto3.session.Session(), endpoint_url, context.options.max_attempts)
+
+    def read(spec: S3Spec | SqsSpec | LookupSpec) -> Iterator[Event]:
         match spec:
-            case PathSpec(path):
-                yield from read_path(path, context)
-            case StdinSpec():
-                yield from read_stdin(context)
-            case S3Spec(bucket, prefix) if access is not None:
-                yield from read_s3(bucket, prefix, access, context)
-            case SqsSpec(queue) if access is not None:
-                yield from read_sqs(queue, access, context)
-            case LookupSpec(regions) if access is not None:
-                yield from read_lookup(regions, access, context)
+            case S3Spec(bucket, prefix):
+                return read_s3(bucket, prefix, access, context)
+            case SqsSpec(queue):
+                return read_sqs(queue, access, context)
+            case LookupSpec(regions):
+                return read_lookup(regions, access, context)
+
+    return read

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from jackwatch.model import Event
 from jackwatch.sources.reading.layout import AwsLogsLayout
-from jackwatch.sources.reading.records import RecordError, RecordFormat, content_id, field_error, not_an_object, shown
+from jackwatch.sources.reading.records import RecordFormat, content_id, field_error, not_an_object, parse_time
 
 SOURCE = "aws_cloudtrail"
 
@@ -26,16 +25,7 @@ def to_event(raw: Mapping[str, Any], origin: str) -> Event:
     name = raw.get("eventName")
     if not isinstance(name, str) or not name:
         raise field_error("eventName", name)
-    stamp = raw.get("eventTime")
-    if not isinstance(stamp, str) or not stamp:
-        raise field_error("eventTime", stamp)
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        raise RecordError("invalid_field", f"eventTime {shown(stamp)} is not an ISO 8601 timestamp") from None
-    zone = moment.tzinfo
-    if zone is not UTC:
-        moment = moment.replace(tzinfo=UTC) if zone is None else moment.astimezone(UTC)
+    moment = parse_time(raw.get("eventTime"), "eventTime")
     event_id = raw.get("eventID")
     if not isinstance(event_id, str) or not event_id:
         event_id = content_id(raw)

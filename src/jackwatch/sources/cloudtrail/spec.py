@@ -7,23 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jackwatch.errors import ConfigError
+from jackwatch.sources.reading.inputs import PathSpec, StdinSpec
 
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 USAGE = "expected a path, -, s3://bucket/prefix, sqs://queue, or lookup://[region,…]"
-
-
-@dataclass(frozen=True, slots=True)
-class PathSpec:
-    """A local file or directory."""
-
-    path: Path
-
-
-@dataclass(frozen=True, slots=True)
-class StdinSpec:
-    """``-``: the standard input."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ from pathlib import Path
 from jackwatch.errors import ConfigError
 from jackwatch.model import Event
 from jackwatch.sources.gcp.records import FORMAT, SOURCE, to_event
-from jackwatch.sources.reading.context import ReadContext, ReadOptions, TimeWindow, no_progress
-from jackwatch.sources.reading.files import check_path, read_path, read_stdin
+from jackwatch.sources.reading.context import ReadOptions
+from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, local_inputs, read_context, read_local
 from jackwatch.sources.stats import ReadStats
 
 __all__ = ["SOURCE", "ReadOptions", "read_gcp_audit", "to_event"]
@@ -45,31 +45,17 @@ def read_gcp_audit(
     not exist or cannot be accessed raises :class:`~jackwatch.errors.SourceError`. While reading, a bad
     record, line or file is counted in ``stats`` with its location and the rest is read.
     """
-    inputs = [_parse_spec(text) for text in specs]
-    if not inputs:
-        raise ConfigError("no Cloud Audit Logs input given")
-    if inputs.count(None) > 1:
-        raise ConfigError("standard input (-) can be read only once")
-    for path in inputs:
-        if path is not None:
-            check_path(path)
-    window = TimeWindow.checked(since, until)
-    context = ReadContext(stats, FORMAT, window, options or ReadOptions(), progress or no_progress)
-    return _read(inputs, context)
+    inputs = local_inputs(specs, _parse_spec, "Cloud Audit Logs")
+    return read_local(inputs, read_context(stats, FORMAT, since, until, progress, options))
 
 
-def _parse_spec(text: str) -> Path | None:
-    """The path of one input, ``None`` for stdin; raises ConfigError when it is not one."""
+def _parse_spec(text: str) -> PathSpec | StdinSpec:
+    """The spec of one input; raises ConfigError when it is not a path or ``-``."""
     if text == "-":
-        return None
+        return StdinSpec()
     if not text:
         raise ConfigError(f"empty input ({USAGE})")
     if _URL.match(text):
         hint = _COPY_FIRST if text.startswith("gs://") else USAGE
         raise ConfigError(f"{text!r}: Cloud Audit Logs are read from local files ({hint})")
-    return Path(text)
-
-
-def _read(inputs: Sequence[Path | None], context: ReadContext) -> Iterator[Event]:
-    for path in inputs:
-        yield from read_stdin(context) if path is None else read_path(path, context)
+    return PathSpec(Path(text))

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from jackwatch.model import Event
 from jackwatch.sources.gcp.names import AUDIT_LOG_TYPE, short_method
 from jackwatch.sources.reading.layout import AwsLogsLayout
-from jackwatch.sources.reading.records import RecordError, RecordFormat, content_id, field_error, not_an_object, shown
+from jackwatch.sources.reading.records import (
+    RFC_3339,
+    RecordError,
+    RecordFormat,
+    content_id,
+    field_error,
+    not_an_object,
+    parse_time,
+    shown,
+)
 
 SOURCE = "gcp_auditlog"
 """The source name, as Falco's GCP audit plugin calls it."""
@@ -38,16 +46,7 @@ def to_event(raw: Mapping[str, Any], origin: str) -> Event:
     method = payload.get("methodName")
     if not isinstance(method, str) or not method:
         raise field_error("protoPayload.methodName", method)
-    stamp = raw.get("timestamp")
-    if not isinstance(stamp, str) or not stamp:
-        raise field_error("timestamp", stamp)
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        raise RecordError("invalid_field", f"timestamp {shown(stamp)} is not an RFC 3339 timestamp") from None
-    zone = moment.tzinfo
-    if zone is not UTC:
-        moment = moment.replace(tzinfo=UTC) if zone is None else moment.astimezone(UTC)
+    moment = parse_time(raw.get("timestamp"), "timestamp", RFC_3339)
     return Event(SOURCE, short_method(method), moment, _entry_id(raw), raw, origin)
 
 

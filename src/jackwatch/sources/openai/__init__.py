@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from jackwatch.model import Event
 from jackwatch.sources.openai.records import FORMAT, SOURCE, to_event
 from jackwatch.sources.reading.context import ReadOptions
+from jackwatch.sources.reading.inputs import read_context
 from jackwatch.sources.stats import ReadStats
 
 if TYPE_CHECKING:  # httpx costs a tenth of a second at start-up: loaded only when reading
@@ -39,9 +40,8 @@ def read_openai_audit(
     that cannot be read, or an API that refuses or keeps failing, raises
     :class:`~jackwatch.errors.SourceError`. Bad records, lines and files are counted in ``stats``.
     """
-    from jackwatch.sources.http import HttpOptions, read_context, read_inputs
-    from jackwatch.sources.openai.api import KEY_VARIABLE, read_audit_api
+    from jackwatch.sources.http import HttpOptions, read_inputs
+    from jackwatch.sources.openai.api import AUDIT_LOGS
 
     context = read_context(stats, FORMAT, since, until, progress, options)
-    api_options = http or HttpOptions()
-    return read_inputs(specs, context, lambda ctx: read_audit_api(ctx, api_options), KEY_VARIABLE)
+    return read_inputs(specs, context, AUDIT_LOGS, http or HttpOptions())

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -66,6 +67,36 @@ def field_error(name: str, value: object, expected: str = "a non-empty string") 
     if value is None:
         return RecordError("missing_field", f"missing {name}")
     return RecordError("invalid_field", f"{name} must be {expected}, got {kind_of(value)} {shown(value)}")
+
+
+ISO_8601 = "an ISO 8601 timestamp"
+RFC_3339 = "an RFC 3339 timestamp"
+
+_from_iso = datetime.fromisoformat
+
+
+def parse_time(value: object, name: str, standard: str = ISO_8601) -> datetime:
+    """The time in the required field ``name`` as an aware UTC datetime.
+
+    ``value`` is ISO 8601 text (``2024-05-01T12:00:00Z``; fractions, offsets and a space for ``T`` are
+    accepted, a time without offset is taken as UTC). Raises :class:`RecordError` when it is missing, not
+    text, or not a time (:func:`time_error`, saying it is not ``standard``).
+    """
+    if not isinstance(value, str) or not value:
+        raise field_error(name, value)
+    try:
+        moment = _from_iso(value)
+    except ValueError:
+        raise time_error(name, value, standard) from None
+    zone = moment.tzinfo
+    if zone is UTC:
+        return moment
+    return moment.replace(tzinfo=UTC) if zone is None else moment.astimezone(UTC)
+
+
+def time_error(name: str, value: str, standard: str) -> RecordError:
+    """The error for a field ``name`` whose text is not a time of the ``standard`` it must follow."""
+    return RecordError("invalid_field", f"{name} {shown(value)} is not {standard}")
 
 
 def not_an_object(raw: object) -> RecordError:

@@ -23,16 +23,13 @@ from typing import Any
 from jackwatch.errors import SourceError
 from jackwatch.model import Event
 from jackwatch.sources.anthropic.api import ENDPOINT as ADMIN_ENDPOINT
-from jackwatch.sources.anthropic.api import KEY_VARIABLE
-from jackwatch.sources.http import ApiClient, HttpOptions, api_key, open_api
-from jackwatch.sources.reading.context import no_progress
+from jackwatch.sources.http import ApiClient, HttpOptions
 from jackwatch.sources.reading.records import field_error
 from jackwatch.sources.stats import ReadStats
-from jackwatch.sources.usage.api_buckets import BucketContext, Report, count, read_reports, text
-from jackwatch.sources.usage.api_query import QueryWindow, Width, in_time_order, query_window
-from jackwatch.sources.usage.row import Provider, UsageRow, iso_z
+from jackwatch.sources.usage.api_buckets import BucketContext, Report, UsageApi, count, read_usage_api, text
+from jackwatch.sources.usage.api_query import Width
+from jackwatch.sources.usage.row import Provider, UsageRow, iso_z, model_names
 from jackwatch.sources.usage.schema import bucket_end, required_amount, required_time
-from jackwatch.sources.usage.values import model_key
 
 ENDPOINT = replace(ADMIN_ENDPOINT, label="Anthropic usage and cost API")
 ORGANIZATION_PATH = "/v1/organizations/me"
@@ -50,31 +47,19 @@ def read_anthropic_usage(
     progress: Callable[[str], None] | None = None,
     http: HttpOptions | None = None,
 ) -> Iterator[Event]:
-    """The usage and cost rows of the organisation over ``[since, until)`` (default: the last seven days),
-    oldest first. An empty window, or no key in ``ANTHROPIC_ADMIN_KEY``, raises
-    :class:`~jackwatch.errors.ConfigError` at once; an API that refuses the key or keeps failing raises
-    :class:`~jackwatch.errors.SourceError`. Bad buckets and results are counted in ``stats``."""
-    window = query_window(since, until)
-    api_key(KEY_VARIABLE)
-    return _read(window, http or HttpOptions(), stats, progress or no_progress)
+    """The usage and cost rows of the organisation of the key in ``ANTHROPIC_ADMIN_KEY`` over ``[since, until)``
+    (default: the last seven days), oldest first, as :func:`~jackwatch.sources.usage.api_buckets.read_usage_api`
+    reads them (and with its errors)."""
+    return read_usage_api(API, stats, since, until, progress, http)
 
 
-def _read(
-    window: QueryWindow, options: HttpOptions, stats: ReadStats, progress: Callable[[str], None]
-) -> Iterator[Event]:
-    with open_api(ENDPOINT, options) as api:
-        organization = _organization(api)
-        rows = read_reports(api, (USAGE, COSTS), window, options.page_size, lambda: organization, stats, progress)
-    yield from in_time_order(rows, stats)
-
-
-def _organization(api: ApiClient) -> str:
-    """The id of the key's organisation."""
+def _organization(api: ApiClient) -> Callable[[], str]:
+    """The id of the key's organisation, asked for before the reports are read."""
     body = api.get_json(ORGANIZATION_PATH, {})
     found = body.get("id") if isinstance(body, dict) else None
     if not isinstance(found, str) or not found:
         raise SourceError(f"{ENDPOINT.label}: {api.url(ORGANIZATION_PATH, {})}: the response has no organization id")
-    return found
+    return lambda: found
 
 
 def _bucket_times(bucket: Mapping[str, Any]) -> tuple[datetime, datetime]:
@@ -98,15 +83,10 @@ def usage_row(result: Mapping[str, Any], bucket: BucketContext) -> UsageRow:
     model = text(result, "model")
     return UsageRow(
         provider=Provider.ANTHROPIC,
-        account=bucket.account,
-        start=bucket.start,
-        end=bucket.end,
-        origin=bucket.origin,
-        line=bucket.line,
+        **bucket.row_fields(),
         key=text(result, "api_key_id"),
         project=text(result, "workspace_id"),
-        model=model,
-        model_normalized=model_key(model) if model else None,
+        **model_names(model),
         input_tokens=count(result, "uncached_input_tokens"),
         output_tokens=count(result, "output_tokens"),
         cache_read_tokens=count(result, "cache_read_input_tokens", required=False),
@@ -121,14 +101,9 @@ def cost_row(result: Mapping[str, Any], bucket: BucketContext) -> UsageRow:
     model = text(result, "model")
     return UsageRow(
         provider=Provider.ANTHROPIC,
-        account=bucket.account,
-        start=bucket.start,
-        end=bucket.end,
-        origin=bucket.origin,
-        line=bucket.line,
+        **bucket.row_fields(),
         project=text(result, "workspace_id"),
-        model=model,
-        model_normalized=model_key(model) if model else None,
+        **model_names(model),
         cost=cost,
         currency=currency,
         cost_usd=bucket.converter.usd(cost, currency),
@@ -152,3 +127,4 @@ USAGE = Report(
 COSTS = Report(
     "/v1/organizations/cost_report", _bounds, ("workspace_id", "description"), {Width.DAY: 31}, _bucket_times, cost_row
 )
+API = UsageApi(ENDPOINT, (USAGE, COSTS), _organization)

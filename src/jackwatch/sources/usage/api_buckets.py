@@ -1,9 +1,10 @@
 """Bucketed usage and cost reports of the OpenAI and Anthropic Admin APIs, page by page, into usage rows.
 
-Both APIs list time buckets, ``{"data": [{<start>, <end>, "results": [...]}], "has_more": …, "next_page": …}``,
-paged with the ``page`` cursor; each result of a bucket becomes one row. A bucket or a result that is not what
-the API documents is counted with the page's URL and the bucket's number (1-based) as its location, and its JSON
-path in the message (``data[2].results[0]: missing output_tokens``); the rest of the page is read.
+:func:`read_usage_api` reads the reports of one :class:`UsageApi` over the query window. Both APIs list time
+buckets, ``{"data": [{<start>, <end>, "results": [...]}], "has_more": …, "next_page": …}``, paged with the ``page``
+cursor; each result of a bucket becomes one row. A bucket or a result that is not what the API documents is counted
+with the page's URL and the bucket's number (1-based) as its location, and its JSON path in the message
+(``data[2].results[0]: missing output_tokens``); the rest of the page is read.
 """
 
 from __future__ import annotations
@@ -11,13 +12,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from jackwatch.errors import Location
-from jackwatch.sources.http import ApiClient, ListShape, Page, Params, cursor_pages
+from jackwatch.model import Event
+from jackwatch.sources.http import (
+    ApiClient,
+    ApiEndpoint,
+    HttpOptions,
+    ListShape,
+    Page,
+    Params,
+    api_key,
+    cursor_pages,
+    open_api,
+)
+from jackwatch.sources.reading.context import no_progress
 from jackwatch.sources.reading.records import RecordError, field_error, not_an_object
 from jackwatch.sources.stats import ReadStats
-from jackwatch.sources.usage.api_query import QueryWindow, Width
+from jackwatch.sources.usage.api_query import QueryWindow, Width, in_time_order, query_window
 from jackwatch.sources.usage.currency import UsdConverter
 from jackwatch.sources.usage.row import UsageRow
 
@@ -36,6 +49,16 @@ def _as_params(values: Query) -> Params:
     return cast("Params", values)
 
 
+class BucketFields(TypedDict):
+    """What every row of a bucket has, as keyword arguments of :class:`UsageRow`."""
+
+    account: str
+    start: datetime
+    end: datetime
+    origin: str
+    line: int
+
+
 @dataclass(frozen=True, slots=True)
 class BucketContext:
     """What the results of one bucket share: the account, the bucket's bounds, the page they were read from
@@ -47,6 +70,10 @@ class BucketContext:
     origin: str
     line: int
     converter: UsdConverter
+
+    def row_fields(self) -> BucketFields:
+        """The account, bounds and location of the bucket's rows."""
+        return {"account": self.account, "start": self.start, "end": self.end, "origin": self.origin, "line": self.line}
 
 
 BucketTimes = Callable[[Mapping[str, Any]], tuple[datetime, datetime]]
@@ -84,6 +111,49 @@ class Report:
             "limit": page_size or self.page_sizes[width],
         }
         return _as_params(values)
+
+
+Account = Callable[[ApiClient], Callable[[], str]]
+"""How an API names the account of its rows: called with the client before the first report is read, it gives
+what names the account once a page is fetched (a response header may be what names it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UsageApi:
+    """The usage and cost reports of one organisation's Admin API: its endpoint (and key), its reports in the
+    order they are read, and how it names the account of the rows."""
+
+    endpoint: ApiEndpoint
+    reports: tuple[Report, ...]
+    account: Account
+
+
+def read_usage_api(
+    api: UsageApi,
+    stats: ReadStats,
+    since: datetime | None,
+    until: datetime | None,
+    progress: Callable[[str], None] | None,
+    http: HttpOptions | None,
+) -> Iterator[Event]:
+    """The rows of every report of ``api`` over ``[since, until)`` (default: the last seven days), oldest first.
+
+    An empty window, or no key in the endpoint's variable, raises :class:`~jackwatch.errors.ConfigError` at once;
+    an API that refuses the key or keeps failing raises :class:`~jackwatch.errors.SourceError` while reading.
+    Bad buckets and results are counted in ``stats``.
+    """
+    window = query_window(since, until)
+    api_key(api.endpoint.key_variable)
+    return _read_usage_api(api, window, http or HttpOptions(), stats, progress or no_progress)
+
+
+def _read_usage_api(
+    api: UsageApi, window: QueryWindow, options: HttpOptions, stats: ReadStats, progress: Callable[[str], None]
+) -> Iterator[Event]:
+    with open_api(api.endpoint, options) as client:
+        account = api.account(client)
+        rows = read_reports(client, api.reports, window, options.page_size, account, stats, progress)
+    yield from in_time_order(rows, stats)
 
 
 def read_reports(

@@ -31,7 +31,7 @@ from jackwatch.sources.stats import ReadStats
 from jackwatch.sources.usage.api_query import QueryWindow, Width, in_time_order, query_window
 from jackwatch.sources.usage.bedrock import parse_usage_type
 from jackwatch.sources.usage.currency import UsdConverter
-from jackwatch.sources.usage.row import Provider, UsageRow
+from jackwatch.sources.usage.row import Provider, UsageRow, model_names
 from jackwatch.sources.usage.schema import (
     RowContext,
     bucket_end,
@@ -40,7 +40,7 @@ from jackwatch.sources.usage.schema import (
     required_time,
     token_counts,
 )
-from jackwatch.sources.usage.values import model_key, text_of
+from jackwatch.sources.usage.values import text_of
 
 if TYPE_CHECKING:
     from mypy_boto3_ce import CostExplorerClient
@@ -191,8 +191,7 @@ def group_row(group: object, start: datetime, end: datetime, context: RowContext
         end=end,
         origin=context.origin,
         line=context.line,
-        model=usage.model,
-        model_normalized=model_key(usage.model) if usage.model else None,
+        **model_names(usage.model),
         cost=cost,
         currency=currency,
         cost_usd=context.converter.usd(cost, currency),

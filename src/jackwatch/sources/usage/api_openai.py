@@ -23,17 +23,15 @@ import httpx
 
 from jackwatch.errors import SourceError
 from jackwatch.model import Event
-from jackwatch.sources.http import ApiClient, HttpOptions, api_key, open_api
+from jackwatch.sources.http import ApiClient, HttpOptions
 from jackwatch.sources.openai.api import ENDPOINT as ADMIN_ENDPOINT
-from jackwatch.sources.openai.api import KEY_VARIABLE
-from jackwatch.sources.reading.context import no_progress
 from jackwatch.sources.reading.records import RecordError, field_error
 from jackwatch.sources.stats import ReadStats
-from jackwatch.sources.usage.api_buckets import BucketContext, Report, count, read_reports, text
-from jackwatch.sources.usage.api_query import QueryWindow, Width, in_time_order, query_window
-from jackwatch.sources.usage.row import Provider, UsageRow
+from jackwatch.sources.usage.api_buckets import BucketContext, Report, UsageApi, count, read_usage_api, text
+from jackwatch.sources.usage.api_query import Width
+from jackwatch.sources.usage.row import Provider, UsageRow, model_names
 from jackwatch.sources.usage.schema import bucket_end
-from jackwatch.sources.usage.values import decimal_of, model_key
+from jackwatch.sources.usage.values import decimal_of
 
 ENDPOINT = replace(ADMIN_ENDPOINT, label="OpenAI usage API")
 ORGANIZATION_VARIABLE = "OPENAI_ORG_ID"
@@ -48,22 +46,10 @@ def read_openai_usage(
     progress: Callable[[str], None] | None = None,
     http: HttpOptions | None = None,
 ) -> Iterator[Event]:
-    """The usage and cost rows of the organisation over ``[since, until)`` (default: the last seven days),
-    oldest first. An empty window, or no key in ``OPENAI_ADMIN_KEY``, raises
-    :class:`~jackwatch.errors.ConfigError` at once; an API that refuses the key or keeps failing raises
-    :class:`~jackwatch.errors.SourceError`. Bad buckets and results are counted in ``stats``."""
-    window = query_window(since, until)
-    api_key(KEY_VARIABLE)
-    return _read(window, http or HttpOptions(), stats, progress or no_progress)
-
-
-def _read(
-    window: QueryWindow, options: HttpOptions, stats: ReadStats, progress: Callable[[str], None]
-) -> Iterator[Event]:
-    with open_api(ENDPOINT, options) as api:
-        account = _organization(api)
-        rows = read_reports(api, (USAGE, COSTS), window, options.page_size, account, stats, progress)
-    yield from in_time_order(rows, stats)
+    """The usage and cost rows of the organisation of the key in ``OPENAI_ADMIN_KEY`` over ``[since, until)``
+    (default: the last seven days), oldest first, as :func:`~jackwatch.sources.usage.api_buckets.read_usage_api`
+    reads them (and with its errors)."""
+    return read_usage_api(API, stats, since, until, progress, http)
 
 
 def _organization(api: ApiClient) -> Callable[[], str]:
@@ -113,19 +99,14 @@ def usage_row(result: Mapping[str, Any], bucket: BucketContext) -> UsageRow:
         raise RecordError("invalid_field", f"input_cached_tokens {cached} exceeds input_tokens {inputs}")
     return UsageRow(
         provider=Provider.OPENAI,
-        account=bucket.account,
-        start=bucket.start,
-        end=bucket.end,
-        origin=bucket.origin,
-        line=bucket.line,
+        **bucket.row_fields(),
         key=text(result, "api_key_id"),
         project=text(result, "project_id"),
         input_tokens=inputs - cached,
         cache_read_tokens=cached,
         output_tokens=count(result, "output_tokens"),
         requests=count(result, "num_model_requests", required=False),
-        model=model,
-        model_normalized=model_key(model) if model else None,
+        **model_names(model),
     )
 
 
@@ -143,18 +124,13 @@ def cost_row(result: Mapping[str, Any], bucket: BucketContext) -> UsageRow:
     model = line_item.split(",", 1)[0].strip() if line_item and "," in line_item else None
     return UsageRow(
         provider=Provider.OPENAI,
-        account=bucket.account,
-        start=bucket.start,
-        end=bucket.end,
-        origin=bucket.origin,
-        line=bucket.line,
+        **bucket.row_fields(),
         project=text(result, "project_id"),
         cost=cost,
         currency=currency.upper(),
         cost_usd=bucket.converter.usd(cost, currency.upper()),
         usage_type=line_item,
-        model=model,
-        model_normalized=model_key(model) if model else None,
+        **model_names(model),
     )
 
 
@@ -171,3 +147,4 @@ USAGE = Report(
     usage_row,
 )
 COSTS = Report("/organization/costs", _bounds, ("project_id", "line_item"), {Width.DAY: 180}, _bucket_times, cost_row)
+API = UsageApi(ENDPOINT, (USAGE, COSTS), _organization)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import orjson
 
 from jackwatch.sources.usage.bedrock import marketplace_model, parse_usage_type
-from jackwatch.sources.usage.row import Provider, UsageRow
+from jackwatch.sources.usage.row import Provider, UsageRow, model_names
 from jackwatch.sources.usage.schema import (
     Record,
     RowContext,
@@ -24,7 +24,7 @@ from jackwatch.sources.usage.schema import (
     required_time,
     token_counts,
 )
-from jackwatch.sources.usage.values import model_key, text_of
+from jackwatch.sources.usage.values import text_of
 
 START = "line_item_usage_start_date"
 END = "line_item_usage_end_date"
@@ -89,8 +89,7 @@ def parse(record: Record, context: RowContext) -> UsageRow | None:
         origin=context.origin,
         line=context.line,
         key=text_of(record.get(PRINCIPAL)) or text_of(record.get(RESOURCE)),
-        model=model,
-        model_normalized=model_key(model) if model else None,
+        **model_names(model),
         region=text_of(record.get(REGION)) or text_of(product.get("region_code")) or text_of(product.get("region")),
         cost=cost,
         currency=currency,

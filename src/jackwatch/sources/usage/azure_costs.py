@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from jackwatch.sources.usage.row import Provider, TokenKind, UsageRow
+from jackwatch.sources.usage.row import Provider, TokenKind, UsageRow, model_names
 from jackwatch.sources.usage.schema import (
     Record,
     RowContext,
@@ -22,7 +22,7 @@ from jackwatch.sources.usage.schema import (
     required_time,
     token_counts,
 )
-from jackwatch.sources.usage.values import day_after, model_key, text_of
+from jackwatch.sources.usage.values import day_after, text_of
 
 DATE = "date"
 SUBSCRIPTION = "subscription_id"
@@ -101,8 +101,7 @@ def parse(record: Record, context: RowContext) -> UsageRow | None:
         line=context.line,
         key=text_of(record.get(RESOURCE)),
         project=text_of(record.get(RESOURCE_GROUP)),
-        model=model,
-        model_normalized=model_key(model) if model else None,
+        **model_names(model),
         region=text_of(record.get(LOCATION)),
         cost=cost,
         currency=currency,

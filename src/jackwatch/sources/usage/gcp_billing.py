@@ -15,7 +15,7 @@ from decimal import Decimal
 import orjson
 
 from jackwatch.sources.reading.records import RecordError
-from jackwatch.sources.usage.row import Provider, TokenKind, UsageRow
+from jackwatch.sources.usage.row import Provider, TokenKind, UsageRow, model_names
 from jackwatch.sources.usage.schema import (
     Record,
     RowContext,
@@ -27,7 +27,7 @@ from jackwatch.sources.usage.schema import (
     required_time,
     token_counts,
 )
-from jackwatch.sources.usage.values import decimal_of, model_key, text_of
+from jackwatch.sources.usage.values import decimal_of, text_of
 
 SERVICE = "service_description"
 SKU = "sku_description"
@@ -136,8 +136,7 @@ def parse(record: Record, context: RowContext) -> UsageRow | None:
         origin=context.origin,
         line=context.line,
         key=text_of(record.get(RESOURCE)),
-        model=model,
-        model_normalized=model_key(model) if model else None,
+        **model_names(model),
         region=text_of(record.get(REGION)),
         cost=cost,
         currency=currency,

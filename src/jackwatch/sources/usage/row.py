@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 
 from jackwatch.model import Event
 from jackwatch.sources.reading.records import RecordError, content_id, field_error, not_an_object
-from jackwatch.sources.usage.values import decimal_of, decimal_text, time_of
+from jackwatch.sources.usage.values import decimal_of, decimal_text, model_key, time_of
 
 SOURCE = "llm_usage"
 
@@ -65,6 +65,19 @@ def token_fields(kind: TokenKind, count: int) -> TokenCounts:
             return {"cache_read_tokens": count}
         case TokenKind.CACHE_WRITE:
             return {"cache_write_tokens": count}
+
+
+class ModelNames(TypedDict):
+    """A model as :class:`UsageRow` keyword arguments: as the source writes it, and provider-neutral."""
+
+    model: str | None
+    model_normalized: str | None
+
+
+def model_names(model: str | None) -> ModelNames:
+    """``model`` and its provider-neutral form (:func:`~jackwatch.sources.usage.values.model_key`) as keyword
+    arguments of :class:`UsageRow`."""
+    return {"model": model, "model_normalized": model_key(model) if model else None}
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,3 +28,8 @@ def make_activity(index: int = 0, **fields: Any) -> dict[str, Any]:
     }
     record.update(fields)
     return record
+
+
+def feed_page(records: list[dict[str, Any]], has_more: bool = False) -> dict[str, Any]:
+    """A page of ``GET /v1/compliance/activities`` holding ``records``."""
+    return {"data": records, "has_more": has_more, "first_id": records[0]["id"], "last_id": records[-1]["id"]}

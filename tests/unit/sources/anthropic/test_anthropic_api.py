@@ -15,14 +15,10 @@ from jackwatch.sources.anthropic import read_anthropic_activity
 from jackwatch.sources.http import HttpOptions, RetryPolicy
 from jackwatch.sources.stats import ReadStats
 
-from .conftest import make_activity
+from .conftest import feed_page, make_activity
 
 KEY = "sk-ant-admin01-Hk3Pq7Vx1Lz5Nb9Rc2Tw6Jm0Fd4Gs8Ya"
 ACTIVITIES = "/v1/compliance/activities"
-
-
-def feed_page(records: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
-    return {"data": records, "has_more": has_more, "first_id": records[0]["id"], "last_id": records[-1]["id"]}
 
 
 def anthropic_error(kind: str, message: str) -> dict[str, Any]:

@@ -4,32 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
+from tests.unit.sources.sourcekit import json_lines, reader_of
 
 from jackwatch.errors import ConfigError, Location, SourceError
-from jackwatch.model import Event
 from jackwatch.sources.anthropic import read_anthropic_activity
 from jackwatch.sources.stats import ReadStats
 
-from .conftest import make_activity
+from .conftest import feed_page, make_activity
 
-
-def read(specs: list[str], **kwargs: Any) -> tuple[list[Event], ReadStats]:
-    stats = ReadStats()
-    return list(read_anthropic_activity(specs, stats, **kwargs)), stats
-
-
-def feed_page(records: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"data": records, "has_more": False, "first_id": records[0]["id"], "last_id": records[-1]["id"]}
+read = reader_of(read_anthropic_activity)
 
 
 def test_feed_pages_and_json_lines(tmp_path: Path) -> None:
     (tmp_path / "page.json").write_bytes(orjson.dumps(feed_page([make_activity(1), make_activity(0)])))
-    lines = b"".join(orjson.dumps(make_activity(i)) + b"\n" for i in (2, 3))
-    (tmp_path / "activities.ndjson").write_bytes(lines)
+    (tmp_path / "activities.ndjson").write_bytes(json_lines(make_activity(i) for i in (2, 3)))
     events, stats = read([str(tmp_path)])
     assert sorted(event.id for event in events) == sorted(make_activity(i)["id"] for i in range(4))
     assert {event.source for event in events} == {"anthropic_activity"}
@@ -39,7 +30,7 @@ def test_feed_pages_and_json_lines(tmp_path: Path) -> None:
 def test_bad_records_are_counted_with_their_location(tmp_path: Path) -> None:
     path = tmp_path / "activities.jsonl"
     records = [make_activity(0), make_activity(1, created_at="yesterday"), "activity", make_activity(3)]
-    path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
+    path.write_bytes(json_lines(records))
     events, stats = read([str(path)])
     assert [event.id for event in events] == [make_activity(0)["id"], make_activity(3)["id"]]
     assert dict(stats.skipped) == {"invalid_field": 1, "not_an_object": 1}

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.unit.sources.sourcekit import rejection
 
 from jackwatch.sources.anthropic import SOURCE, to_event
 from jackwatch.sources.reading.records import RecordError, content_id
@@ -54,16 +55,9 @@ def test_an_activity_without_id_gets_a_content_id() -> None:
     ],
 )
 def test_a_bad_record_is_rejected_with_its_reason(change: dict[str, Any], reason: str, message: str) -> None:
-    raw = make_activity(0)
-    for key, value in change.items():
-        if value is None:
-            del raw[key]
-        else:
-            raw[key] = value
-    with pytest.raises(RecordError) as caught:
-        to_event(raw, "activities.jsonl")
-    assert caught.value.reason == reason
-    assert caught.value.message.startswith(message)
+    error = rejection(to_event, make_activity(0), change, "activities.jsonl")
+    assert error.reason == reason
+    assert error.message.startswith(message)
 
 
 def test_a_record_that_is_not_an_object_is_rejected() -> None:

@@ -20,6 +20,7 @@ from tests.unit.sources.azure.azure_samples import (
     audit_list_key,
     request_response,
 )
+from tests.unit.sources.sourcekit import json_lines
 
 from jackwatch.errors import ConfigError, Location, SourceError
 from jackwatch.sources.reading.context import ReadOptions
@@ -31,10 +32,6 @@ ACCOUNT_PATH = (
     f"resourceId=/SUBSCRIPTIONS/{SUBSCRIPTION.upper()}/RESOURCEGROUPS/RG-AI-PROD/PROVIDERS"
     "/MICROSOFT.COGNITIVESERVICES/ACCOUNTS/OPENAI-APP-EASTUS"
 )
-
-
-def json_lines(records: list[Any]) -> bytes:
-    return b"".join(orjson.dumps(record) + b"\n" for record in records)
 
 
 def blob(root: Path, container: str, resource: str, hour: str, data: bytes) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from tests.unit.sources.sourcekit import json_lines
 
 from jackwatch.errors import Location
 from jackwatch.model import Event
@@ -18,7 +19,7 @@ from jackwatch.sources.reading.context import DEFAULT_STREAM_THRESHOLD, ReadCont
 from jackwatch.sources.reading.records import Converter
 from jackwatch.sources.stats import ReadStats
 
-from .conftest import Reader, RecordFactory, json_lines
+from .conftest import Reader, RecordFactory
 
 ORIGIN = "s3://exports/bedrock/4f1c0e2a-task/aws/bedrock/modelinvocations/000000.gz"
 

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import orjson
 import pytest
+from tests.unit.sources.sourcekit import gzipped_lines, json_lines, put
 
 from jackwatch.errors import ConfigError, Location, SourceError
 from jackwatch.sources.bedrock_invocation import ReadOptions
 from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, TokenCounts
 
-from .conftest import ACCOUNT, Reader, RecordFactory, gzipped_lines, hour_file, json_lines, put
+from .conftest import ACCOUNT, Reader, RecordFactory, hour_file
 
 
 def test_a_json_lines_file(tmp_path: Path, read: Reader, record: RecordFactory) -> None:

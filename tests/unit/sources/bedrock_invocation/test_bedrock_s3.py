@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from moto import mock_aws
+from tests.unit.sources.sourcekit import gzipped_lines
 
 from jackwatch.errors import SourceError
 
-from .conftest import ACCOUNT, Reader, RecordFactory, gzipped_lines
+from .conftest import ACCOUNT, Reader, RecordFactory
 
 BUCKET = "acme-bedrock-logs"
 PREFIX = f"invocations/AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs"

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.unit.sources.sourcekit import Reader, RecordFactory, reader_of
 
-from jackwatch.model import Event
-from jackwatch.sources.cloudtrail import ReadOptions, read_cloudtrail
-from jackwatch.sources.stats import ReadStats
+from jackwatch.sources.cloudtrail import read_cloudtrail
 
 DATA = Path(__file__).parent / "data"
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-
-RecordFactory = Callable[..., dict[str, Any]]
-Reader = Callable[..., tuple[list[Event], ReadStats]]
 
 
 def make_record(index: int = 0, **fields: Any) -> dict[str, Any]:
@@ -66,11 +61,4 @@ def record() -> RecordFactory:
 @pytest.fixture
 def read() -> Reader:
     """Read specs fully: ``read(specs, **read_cloudtrail_kwargs) -> (events, stats)``."""
-
-    def run(specs: Sequence[str | Path], **kwargs: Any) -> tuple[list[Event], ReadStats]:
-        stats = ReadStats()
-        kwargs.setdefault("options", ReadOptions())
-        events = list(read_cloudtrail([str(spec) for spec in specs], stats, **kwargs))
-        return events, stats
-
-    return run
+    return reader_of(read_cloudtrail)

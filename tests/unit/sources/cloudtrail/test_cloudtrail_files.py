@@ -11,6 +11,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from tests.unit.sources.sourcekit import put
 
 from jackwatch.errors import ConfigError, Location, SourceError
 from jackwatch.sources.cloudtrail import ReadOptions, read_cloudtrail
@@ -19,12 +20,6 @@ from jackwatch.sources.stats import ReadStats
 from .conftest import Reader, RecordFactory
 
 ACCOUNT = "111122223333"
-
-
-def put(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
 
 
 def trail_file(records: list[dict[str, object]]) -> bytes:

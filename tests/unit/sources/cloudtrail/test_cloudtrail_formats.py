@@ -14,6 +14,7 @@ import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.unit.sources.sourcekit import json_lines
 
 from jackwatch.errors import Location
 from jackwatch.model import Event
@@ -32,10 +33,6 @@ SMALL = ReadOptions(stream_threshold=4096)
 
 def records_file(records: list[dict[str, object]]) -> bytes:
     return orjson.dumps({"Records": records})
-
-
-def json_lines(records: list[dict[str, object]]) -> bytes:
-    return b"".join(orjson.dumps(r) + b"\n" for r in records)
 
 
 ENCODERS: dict[str, Callable[[Any], bytes]] = {"records": records_file, "array": orjson.dumps, "lines": json_lines}

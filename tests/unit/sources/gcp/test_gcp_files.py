@@ -10,22 +10,13 @@ from pathlib import Path
 import orjson
 import pytest
 from tests.unit.sources.gcp.entries import ACTIVITY
+from tests.unit.sources.sourcekit import json_lines, put
 
 from jackwatch.errors import ConfigError, Location, SourceError
 from jackwatch.sources.gcp import ReadOptions, read_gcp_audit
 from jackwatch.sources.stats import ReadStats
 
 from .conftest import Reader, RecordFactory
-
-
-def put(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
-
-
-def json_lines(entries: list[dict[str, object]]) -> bytes:
-    return b"".join(orjson.dumps(entry) + b"\n" for entry in entries)
 
 
 def sink_file(root: Path, log: str, day: str, hours: str) -> Path:

@@ -33,6 +33,17 @@ def make_audit_log(index: int = 0, **fields: Any) -> dict[str, Any]:
     return record
 
 
+def list_response(records: list[dict[str, Any]], has_more: bool = False) -> dict[str, Any]:
+    """A page of ``GET /v1/organization/audit_logs`` holding ``records``."""
+    return {
+        "object": "list",
+        "data": records,
+        "first_id": records[0]["id"],
+        "last_id": records[-1]["id"],
+        "has_more": has_more,
+    }
+
+
 @pytest.fixture
 def audit_log() -> Any:
     """Build audit log objects: ``audit_log(index, **overrides)``."""

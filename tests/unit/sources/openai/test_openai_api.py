@@ -15,20 +15,10 @@ from jackwatch.sources.http import HttpOptions, RetryPolicy
 from jackwatch.sources.openai import read_openai_audit
 from jackwatch.sources.stats import ReadStats
 
-from .conftest import make_audit_log
+from .conftest import list_response, make_audit_log
 
 KEY = "sk-admin-Wn5Jc2Lx8Qv1Rb4Tz7Mk0Hf3Gd6Ps9Ya"
 AUDIT_LOGS = "/v1/organization/audit_logs"
-
-
-def page(records: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
-    return {
-        "object": "list",
-        "data": records,
-        "first_id": records[0]["id"],
-        "last_id": records[-1]["id"],
-        "has_more": has_more,
-    }
 
 
 @pytest.fixture(autouse=True)
@@ -59,13 +49,13 @@ def test_every_page_of_the_window_is_read_and_events_come_oldest_first(
     headers = {"Authorization": f"Bearer {KEY}"}
     httpserver.expect_ordered_request(
         AUDIT_LOGS, query_string={"limit": "2", **window}, headers=headers
-    ).respond_with_json(page(newest_first[:2], True))
+    ).respond_with_json(list_response(newest_first[:2], True))
     httpserver.expect_ordered_request(
         AUDIT_LOGS, query_string={"limit": "2", **window, "after": newest_first[1]["id"]}, headers=headers
-    ).respond_with_json(page(newest_first[2:4], True))
+    ).respond_with_json(list_response(newest_first[2:4], True))
     httpserver.expect_ordered_request(
         AUDIT_LOGS, query_string={"limit": "2", **window, "after": newest_first[3]["id"]}, headers=headers
-    ).respond_with_json(page(newest_first[4:], False))
+    ).respond_with_json(list_response(newest_first[4:], False))
     events, stats = read_api(httpserver, waits, page_size=2, since=since, until=until)
     httpserver.check_assertions()
     # the server returned minute 0 too: the reader applies the exact window (since is 11:00:30)
@@ -76,7 +66,7 @@ def test_every_page_of_the_window_is_read_and_events_come_oldest_first(
 
 def test_the_default_page_size_is_the_apis_maximum(httpserver: HTTPServer, waits: list[float]) -> None:
     httpserver.expect_request(AUDIT_LOGS, query_string={"limit": "100"}).respond_with_json(
-        page([make_audit_log(0)], False)
+        list_response([make_audit_log(0)], False)
     )
     events, _ = read_api(httpserver, waits)
     assert len(events) == 1
@@ -88,9 +78,9 @@ def test_rate_limits_and_server_errors_are_retried(httpserver: HTTPServer, waits
     }
     failed = {"error": {"message": "The server had an error", "type": "server_error", "param": None, "code": None}}
     httpserver.expect_ordered_request(AUDIT_LOGS).respond_with_json(limited, status=429, headers={"retry-after": "3"})
-    httpserver.expect_ordered_request(AUDIT_LOGS).respond_with_json(page([make_audit_log(1)], True))
+    httpserver.expect_ordered_request(AUDIT_LOGS).respond_with_json(list_response([make_audit_log(1)], True))
     httpserver.expect_ordered_request(AUDIT_LOGS).respond_with_json(failed, status=500)
-    httpserver.expect_ordered_request(AUDIT_LOGS).respond_with_json(page([make_audit_log(0)], False))
+    httpserver.expect_ordered_request(AUDIT_LOGS).respond_with_json(list_response([make_audit_log(0)], False))
     events, _ = read_api(httpserver, waits)
     httpserver.check_assertions()
     assert [event.id for event in events] == [make_audit_log(0)["id"], make_audit_log(1)["id"]]
@@ -117,7 +107,7 @@ def test_a_rejected_key_stops_the_read_naming_the_variable(
 
 def test_bad_records_of_a_page_are_counted_with_the_pages_url(httpserver: HTTPServer, waits: list[float]) -> None:
     bad = make_audit_log(1, effective_at="yesterday")
-    httpserver.expect_request(AUDIT_LOGS).respond_with_json(page([bad, make_audit_log(0)], False))
+    httpserver.expect_request(AUDIT_LOGS).respond_with_json(list_response([bad, make_audit_log(0)], False))
     events, stats = read_api(httpserver, waits)
     assert [event.id for event in events] == [make_audit_log(0)["id"]]
     assert dict(stats.skipped) == {"invalid_field": 1}

@@ -6,42 +6,24 @@ import gzip
 import io
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
+from tests.unit.sources.sourcekit import json_lines, reader_of
 
 from jackwatch.errors import ConfigError, Location, SourceError
-from jackwatch.model import Event
 from jackwatch.sources.openai import read_openai_audit
 from jackwatch.sources.reading.context import ReadOptions
 from jackwatch.sources.stats import ReadStats
 
-from .conftest import make_audit_log
+from .conftest import list_response, make_audit_log
 
-
-def read(specs: list[str], **kwargs: Any) -> tuple[list[Event], ReadStats]:
-    stats = ReadStats()
-    return list(read_openai_audit(specs, stats, **kwargs)), stats
-
-
-def list_response(records: list[dict[str, Any]], has_more: bool = False) -> dict[str, Any]:
-    return {
-        "object": "list",
-        "data": records,
-        "first_id": records[0]["id"],
-        "last_id": records[-1]["id"],
-        "has_more": has_more,
-    }
-
-
-def jsonl(records: list[object]) -> bytes:
-    return b"".join(orjson.dumps(record) + b"\n" for record in records)
+read = reader_of(read_openai_audit)
 
 
 def test_json_lines_of_audit_logs(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
-    path.write_bytes(jsonl([make_audit_log(i) for i in range(3)]))
+    path.write_bytes(json_lines([make_audit_log(i) for i in range(3)]))
     events, stats = read([str(path)])
     assert [event.id for event in events] == [make_audit_log(i)["id"] for i in range(3)]
     assert {event.source for event in events} == {"openai_audit"}
@@ -55,7 +37,7 @@ def test_saved_list_responses_gzipped_arrays_and_single_objects_in_a_directory(t
     (tmp_path / "array.json").write_bytes(orjson.dumps([make_audit_log(2)]))
     (tmp_path / "single.json").write_bytes(orjson.dumps(make_audit_log(3)))
     (tmp_path / "pages.jsonl").write_bytes(
-        jsonl([list_response([make_audit_log(4)]), list_response([make_audit_log(5)])])
+        json_lines([list_response([make_audit_log(4)]), list_response([make_audit_log(5)])])
     )
     (tmp_path / "README.md").write_text("audit log export\n")
     events, stats = read([str(tmp_path)])
@@ -68,7 +50,9 @@ def test_bad_lines_and_records_are_counted_with_their_location_and_the_rest_is_r
     path = tmp_path / "audit.jsonl"
     broken = {key: value for key, value in make_audit_log(2).items() if key != "type"}
     path.write_bytes(
-        jsonl([make_audit_log(0)]) + b'{"id": "audit_log-cut", "type": \n' + jsonl([broken, make_audit_log(3)])
+        json_lines([make_audit_log(0)])
+        + b'{"id": "audit_log-cut", "type": \n'
+        + json_lines([broken, make_audit_log(3)])
     )
     events, stats = read([str(path)])
     assert [event.id for event in events] == [make_audit_log(0)["id"], make_audit_log(3)["id"]]
@@ -82,7 +66,7 @@ def test_bad_lines_and_records_are_counted_with_their_location_and_the_rest_is_r
 
 def test_the_time_window_keeps_since_and_drops_until(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
-    path.write_bytes(jsonl([make_audit_log(i) for i in range(5)]))
+    path.write_bytes(json_lines([make_audit_log(i) for i in range(5)]))
     since = datetime(2026, 3, 11, 11, 1, tzinfo=UTC)
     until = datetime(2026, 3, 11, 11, 3)  # naive: UTC
     events, stats = read([str(path)], since=since, until=until)

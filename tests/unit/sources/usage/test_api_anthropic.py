@@ -19,7 +19,7 @@ from jackwatch.sources.usage.api_anthropic import cost_row, read_anthropic_usage
 from jackwatch.sources.usage.api_buckets import BucketContext
 from jackwatch.sources.usage.currency import UsdConverter
 
-from .api_reports import options, report_page, sent_query
+from .api_reports import options, read_api, report_page, sent_query
 
 KEY = "sk-ant-admin01-Rk7Wq2Lm9Tx4Vb8Nc1Hd5Gf3Pz6Ys0Ja-Qw8ErtAA"
 ORGANIZATION = "9b2f4c1e-7d3a-4e8b-a6c5-2f1d0e9c8b7a"
@@ -81,18 +81,8 @@ def organization(server: HTTPServer) -> None:
     )
 
 
-def read(
-    server: HTTPServer,
-    waits: list[float] | None = None,
-    since: datetime = datetime(2026, 3, 11, 10, 30, tzinfo=UTC),
-    until: datetime = datetime(2026, 3, 11, 12, 15, tzinfo=UTC),
-    page_size: int | None = None,
-    progress: list[str] | None = None,
-) -> tuple[list[Event], ReadStats]:
-    stats = ReadStats()
-    http = options(server, "", page_size, waits)
-    seen = progress.append if progress is not None else None
-    return list(read_anthropic_usage(stats, since=since, until=until, http=http, progress=seen)), stats
+def read(server: HTTPServer, **kwargs: Any) -> tuple[list[Event], ReadStats]:
+    return read_api(read_anthropic_usage, server, "", **kwargs)
 
 
 def test_both_reports_are_read_page_by_page_into_rows_oldest_first(httpserver: HTTPServer) -> None:

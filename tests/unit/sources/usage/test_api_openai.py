@@ -23,7 +23,7 @@ from jackwatch.sources.usage.api_buckets import BucketContext
 from jackwatch.sources.usage.api_openai import read_openai_usage, usage_row
 from jackwatch.sources.usage.currency import UsdConverter
 
-from .api_reports import options, report_page, sent_query
+from .api_reports import options, read_api, report_page, sent_query
 
 KEY = "sk-admin-Jq4Tn8Wc2Lx6Rb1Vz9Mk3Hf7Gd5Ps0Ya"
 ORGANIZATION = "org-Xq2Lw8Rt5Nv1Bc7M"
@@ -84,16 +84,8 @@ def admin_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_ORG_ID", raising=False)
 
 
-def read(
-    server: HTTPServer,
-    waits: list[float] | None = None,
-    since: datetime = datetime(2026, 3, 11, 10, 30, tzinfo=UTC),
-    until: datetime = datetime(2026, 3, 11, 12, 15, tzinfo=UTC),
-    page_size: int | None = None,
-) -> tuple[list[Event], ReadStats]:
-    stats = ReadStats()
-    http = options(server, "/v1", page_size, waits)
-    return list(read_openai_usage(stats, since=since, until=until, http=http)), stats
+def read(server: HTTPServer, **kwargs: Any) -> tuple[list[Event], ReadStats]:
+    return read_api(read_openai_usage, server, "/v1", **kwargs)
 
 
 def no_costs(server: HTTPServer) -> None:

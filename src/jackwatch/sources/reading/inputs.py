@@ -1,0 +1,85 @@
+"""The inputs every reader takes — file and directory paths, and ``-`` for standard input — checked before
+anything is read, the context of one read, and the events of each input in turn.
+
+A reader parses its input specs with its own parser, which may accept more kinds (``s3://`` for CloudTrail,
+``api://`` for the organisation audit logs) and refuse some; :func:`local_inputs` checks what every reader
+checks, :func:`read_local` reads the paths and ``-`` and hands every other spec to the reader's own function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from jackwatch.errors import ConfigError
+from jackwatch.model import Event
+from jackwatch.sources.reading.context import ReadContext, ReadOptions, TimeWindow, no_progress
+from jackwatch.sources.reading.files import check_path, read_path, read_stdin
+from jackwatch.sources.reading.records import RecordFormat
+from jackwatch.sources.stats import ReadStats
+
+
+@dataclass(frozen=True, slots=True)
+class PathSpec:
+    """A local file or directory."""
+
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class StdinSpec:
+    """``-``: the standard input."""
+
+
+SpecT = TypeVar("SpecT")
+
+
+def local_inputs(specs: Sequence[str], parse: Callable[[str], SpecT], label: str) -> list[SpecT]:
+    """``specs`` parsed by ``parse`` and checked before anything is read.
+
+    ``parse`` raises :class:`~jackwatch.errors.ConfigError` for a spec it does not accept; no spec at all, or
+    ``-`` twice, is a ``ConfigError`` too (``label`` names the logs: ``no CloudTrail input given``); a path
+    that does not exist or cannot be read raises :class:`~jackwatch.errors.SourceError`.
+    """
+    parsed = [parse(text) for text in specs]
+    if not parsed:
+        raise ConfigError(f"no {label} input given")
+    if sum(isinstance(spec, StdinSpec) for spec in parsed) > 1:
+        raise ConfigError("standard input (-) can be read only once")
+    for spec in parsed:
+        if isinstance(spec, PathSpec):
+            check_path(spec.path)
+    return parsed
+
+
+def read_context(
+    stats: ReadStats,
+    log_format: RecordFormat,
+    since: datetime | None,
+    until: datetime | None,
+    progress: Callable[[str], None] | None,
+    options: ReadOptions | None,
+) -> ReadContext:
+    """The context of one read; :class:`~jackwatch.errors.ConfigError` when ``since`` is not before ``until``."""
+    return ReadContext(
+        stats, log_format, TimeWindow.checked(since, until), options or ReadOptions(), progress or no_progress
+    )
+
+
+def read_local(
+    inputs: Iterable[object], context: ReadContext, read_other: Callable[[Any], Iterator[Event]] | None = None
+) -> Iterator[Event]:
+    """Events of each input in turn: paths and ``-`` read here, every other spec by ``read_other`` (the
+    reader's own kinds of input, such as ``s3://``)."""
+    for spec in inputs:
+        if isinstance(spec, PathSpec):
+            yield from read_path(spec.path, context)
+        elif isinstance(spec, StdinSpec):
+            yield from read_stdin(context)
+        elif read_other is None:
+            raise TypeError(f"{spec!r} is not a local input and no reader was given for it")
+        else:
+            yield from read_other(spec)
