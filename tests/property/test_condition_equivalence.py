@@ -270,6 +270,16 @@ def test_compiled_condition_agrees_with_reference(data: st.DataObject) -> None:
 
 
 @SETTINGS
+@given(st.data())
+def test_compiled_with_known_fields_agrees_with_reference(data: st.DataObject) -> None:
+    # an engine compiles a condition once per group of events that share some field values (their name…)
+    node = data.draw(conditions)
+    for event in data.draw(st.lists(events(node), min_size=1, max_size=4)):
+        known = {"p.name": event.name, "p.s": event.raw.get("s"), "p.l": _list(event, None)}
+        assert compile_condition(node, FIELDS, known)(event) == evaluate(node, event, FIELDS), render(node)
+
+
+@SETTINGS
 @given(trees(syntax_leaves))
 def test_render_then_parse_is_identity(node: Node) -> None:
     assert parse(render(node)) == node

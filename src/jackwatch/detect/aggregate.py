@@ -39,28 +39,49 @@ class _Accumulator:
     event_ids: dict[str, None] = field(default_factory=dict)
     evidence: dict[str, set[str]] = field(default_factory=dict)
     unlisted: int = 0
+    facts: dict[str, float] = field(default_factory=dict)
 
-    def add(self, events: Iterable[Event], output: Output, evidence_of: EvidenceOf, count: int) -> None:
+    def add(
+        self,
+        events: Iterable[Event],
+        output: Output,
+        evidence_of: EvidenceOf,
+        count: int,
+        start: datetime | None,
+        facts: Mapping[str, float] | None,
+    ) -> None:
+        if start is not None and start < self.first_seen:
+            self.first_seen = start
+        if facts:
+            self.facts = dict(facts)
         new = 0
         for event in events:
             if event.id in self.event_ids:
                 continue
             new += 1
             self.event_ids[event.id] = None
-            self.first_seen = min(self.first_seen, event.time)
-            if event.time >= self.last_seen:
-                self.last_seen = event.time
+            time = event.time
+            if time < self.first_seen:
+                self.first_seen = time
+            if time >= self.last_seen:
+                self.last_seen = time
                 self.output = output
             for name, value in evidence_of(event).items():
                 if value:
-                    values = self.evidence.setdefault(f"{name}s", set())
+                    values = self.evidence.get(name)
+                    if values is None:
+                        values = self.evidence[name] = set()
                     if len(values) < MAX_EVIDENCE_VALUES:
                         values.add(value)
         self.unlisted += max(0, count - new)
 
     def finding(self) -> Finding:
-        evidence: dict[str, object] = {name: sorted(values) for name, values in sorted(self.evidence.items())}
+        # each kind of evidence is listed under its plural: "regions", "source_ips"…
+        listed = sorted((f"{name}s", values) for name, values in self.evidence.items())
+        evidence: dict[str, object] = {name: sorted(values) for name, values in listed}
         evidence["output"] = self.output if isinstance(self.output, str) else self.output()
+        if self.facts:
+            evidence["figures"] = self.facts
         evidence["source"] = self.rule.source
         return Finding(
             id=finding_id(FindingKind.DETECTION, self.rule.id, self.subject, self.key),
@@ -88,12 +109,21 @@ class FindingAggregator:
         self._by_id: dict[tuple[str, str, str], _Accumulator] = {}
 
     def add(
-        self, rule: RuleFacts, events: tuple[Event, ...], key: tuple[str, ...], output: Output, count: int = 0
+        self,
+        rule: RuleFacts,
+        events: tuple[Event, ...],
+        key: tuple[str, ...],
+        output: Output,
+        count: int = 0,
+        start: datetime | None = None,
+        facts: Mapping[str, float] | None = None,
     ) -> None:
         """Record one match: ``events`` made it (trigger last), ``key`` holds its stateful ``by`` values.
 
         ``count`` is how many events the match accounts for when that is more than the events it lists
-        (the engine caps the events a match carries); the excess is counted but has no id.
+        (the engine caps the events a match carries); the excess is counted but has no id, and ``start`` is
+        the time of the earliest of them. ``facts`` are the match's figures (a spike's total and baseline):
+        the latest are kept as the finding's ``figures`` evidence.
         """
         trigger = events[-1]
         subject = self._principal_of[rule.source](trigger)
@@ -103,7 +133,7 @@ class FindingAggregator:
         if accumulator is None:
             accumulator = _Accumulator(rule, subject, key_text, trigger.time, trigger.time, output)
             self._by_id[slot] = accumulator
-        accumulator.add(events, output, self._evidence_of[rule.source], count)
+        accumulator.add(events, output, self._evidence_of[rule.source], count, start, facts)
 
     def __len__(self) -> int:
         return len(self._by_id)

@@ -126,7 +126,7 @@ class SpendLedger:
     """Spend per principal, recorded from a run's events; prices the activity in a time window.
 
     ``sources`` are the fields of the sources the run reads; request ids are kept (to price a call once) only
-    when one of them carries token counts.
+    when one of them carries token counts and another counts calls without them (CloudTrail).
     """
 
     def __init__(
@@ -139,7 +139,8 @@ class SpendLedger:
         self.table = table
         self.per_call = per_call
         self.readers = {name: _Reader(spec, sources[name]) for name, spec in spend_sources.items() if name in sources}
-        self.join = any(reader.has_tokens for reader in self.readers.values())
+        counted = [reader.has_tokens for reader in self.readers.values()]
+        self.join = any(counted) and not all(counted)  # calls counted without tokens, and calls with tokens
         self.uses: dict[str, dict[_Key, _Use]] = {}
         self.priced_requests: set[str] = set()
 

@@ -25,16 +25,16 @@ def time_ordered(
     ``capacity`` events held at once (beyond it the oldest is released early). Ties keep input order."""
     held: list[tuple[float, int, Event]] = []
     wait = lateness.total_seconds()
-    newest = float("-inf")
+    due = float("-inf")  # held events up to this time can no longer be preceded by one still to come
     for sequence, event in enumerate(events):
         moment = event.time.timestamp()
-        if moment > newest:
-            newest = moment
+        if moment - wait > due:
+            due = moment - wait
         if len(held) < capacity:
             heapq.heappush(held, (moment, sequence, event))
         else:  # full: the oldest of the held events and this one leaves, in one heap operation
             yield heapq.heappushpop(held, (moment, sequence, event))[2]
-        while held and held[0][0] <= newest - wait:
+        while held and held[0][0] <= due:
             yield heapq.heappop(held)[2]
     while held:
         yield heapq.heappop(held)[2]

@@ -145,9 +145,17 @@ def detect_events(detector: Detector, events: Iterable[Event], read: ReadStats) 
                 matches[rule_id] += 1
                 rule = facts.get(rule_id) or facts.setdefault(rule_id, _facts(match.rule))
                 aggregator.add(
-                    rule, match.events, match.key, partial(match.rule.render_output, match.events[-1]), match.count
+                    rule,
+                    match.events,
+                    match.key,
+                    partial(match.rule.render_output, match.events[-1]),
+                    match.count,
+                    match.start,
+                    match.facts,
                 )
-    result = DetectionResult(list(aggregator.results()), read, matches)
+        # still with few collections: the rules' state is alive, a full collection would go through all of it
+        findings = list(aggregator.results())
+    result = DetectionResult(findings, read, matches)
     result.seconds = time.perf_counter() - started
     return result
 

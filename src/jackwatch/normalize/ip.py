@@ -6,7 +6,7 @@ service host when a service acted for the caller (``bedrock.amazonaws.com``), or
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address, ip_address
 
@@ -17,16 +17,18 @@ _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 
 @dataclass(frozen=True, slots=True)
 class SourceIp:
-    """A parsed source: an address, or the AWS service that made the call, or neither (garbage)."""
+    """A parsed source: an address, or the AWS service that made the call, or neither (garbage).
+
+    ``text`` is the address in canonical form (``35.249.253.232``, compressed IPv6), or ``None``.
+    """
 
     ip: IPv4Address | IPv6Address | None
     service: str | None
     raw: str
+    text: str | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def text(self) -> str | None:
-        """The address in canonical form (``35.249.253.232``, compressed IPv6), or ``None``."""
-        return None if self.ip is None else str(self.ip)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", None if self.ip is None else str(self.ip))  # read for every event shown
 
 
 _EMPTY = SourceIp(None, None, "")

@@ -10,9 +10,8 @@ the credential kind.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from jackwatch.normalize.useragent import UserAgentFamily, user_agent_family
 
@@ -56,9 +55,8 @@ class CredentialKind(StrEnum):
     """An identity whose credential the record does not reveal."""
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The identity behind a CloudTrail record.
+class Principal(NamedTuple):
+    """The identity behind a CloudTrail record (a named tuple: one is made for most events read).
 
     ``id`` is stable across sessions and keys; ``name`` is a short human name (user or role name);
     ``session`` the role session or federated user name; ``access_key_id`` the key id as logged.
@@ -93,8 +91,7 @@ _ARN_KINDS = (
 _CONSOLE_EVENT_TYPES = frozenset({"AwsConsoleSignIn", "AwsConsoleAction"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Arn:
+class _Arn(NamedTuple):
     partition: str
     account: str
     resource: str
@@ -109,8 +106,7 @@ class _Arn:
         return cls(parts[1] or "aws", parts[4], parts[5])
 
 
-@dataclass(frozen=True, slots=True)
-class _Identity:
+class _Identity(NamedTuple):
     id: str
     name: str | None = None
     session: str | None = None

@@ -5,8 +5,10 @@
 Rules are indexed by the event names their condition pins (``ct.name = X``, ``ct.name in (…)``),
 else by the partition it pins (the source's ``partition_field``: ``ct.src in (bedrock.amazonaws.com)``);
 the others are tried on every event of their source. An :class:`Engine` holds the state of the
-stateful rules for one run: ``process(event)`` looks up the event's candidate rules (cached per name
-and partition) and calls their closures.
+stateful rules for one run. The first time it meets an event name in a partition, it compiles the
+candidate rules again for that name and partition: their tests of the name and partition are decided
+then, the rules that cannot match are dropped, the others keep only the rest of their condition. A later
+event costs two dict lookups before those closures.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 
 from jackwatch.model import Event
 from jackwatch.rules.condition import Node, compile_condition, event_names
-from jackwatch.rules.fields import SourceFields
+from jackwatch.rules.condition.compiler import always, never, tests_of
+from jackwatch.rules.fields import Extractor, SourceFields
 from jackwatch.rules.sources import SourceRegistry
 from jackwatch.rules.spec import (
     NA,
@@ -26,10 +29,11 @@ from jackwatch.rules.spec import (
     RuleSet,
     RuleSpec,
     Sequence,
+    SequenceStep,
     field_reader,
     text_of,
 )
-from jackwatch.rules.stateful import Feed, RuleState, make_state
+from jackwatch.rules.stateful import Feed, RuleState, SequenceState, make_state
 
 _PLACEHOLDER = re.compile(r"%(?:\(([^()]+)\)|([A-Za-z_]\w*(?:\.\w+)*(?:\[[^\]]*\])?))")
 
@@ -75,20 +79,21 @@ def compile_output(template: str, fields: SourceFields) -> Callable[[Event], str
 
 
 def _key_reader(fields: SourceFields, by: tuple[str, ...]) -> Callable[[Event], tuple[str, ...]]:
+    """How a stateful rule reads its ``by`` key. The key is kept in the event's memo under a name made of
+    ``by``: the rules that share a ``by`` read it once per event."""
     readers = tuple(field_reader(fields, name) for name in by)
     if not readers:
         return lambda event: ()
-    if len(readers) == 1:
-        (read,) = readers
-        return lambda event: (text_of(read(event)),)
-    if len(readers) == 2:  # the common (principal, something) key, without a generator per event
-        first, second = readers
-        return lambda event: (text_of(first(event)), text_of(second(event)))
-    return lambda event: tuple([text_of(read(event)) for read in readers])
+    slot = f"key({', '.join(by)})"
 
+    def key_of(event: Event) -> tuple[str, ...]:
+        memo = event.memo
+        key: tuple[str, ...] | None = memo.get(slot)
+        if key is None:
+            key = memo[slot] = tuple([text_of(read(event)) for read in readers])
+        return key
 
-def _always(event: Event) -> bool:
-    return True
+    return key_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +137,7 @@ def _union(triggers: list[Trigger]) -> Trigger:
 
 def compile_rule(spec: RuleSpec, fields: SourceFields) -> CompiledRule:
     """Compile one rule of a source jackwatch reads (its condition, steps, output and key)."""
-    predicate = compile_condition(spec.node, fields) if spec.node is not None else _always
+    predicate = compile_condition(spec.node, fields) if spec.node is not None else always
     trigger = Trigger.of(spec.node, fields)
     steps: tuple[Predicate, ...] = ()
     stateful = spec.stateful
@@ -155,14 +160,23 @@ def compile_rule(spec: RuleSpec, fields: SourceFields) -> CompiledRule:
 
 @dataclass(frozen=True, slots=True)
 class SourceIndex:
-    """For one source: its rules in order, and how to read an event's partition (if it has one)."""
+    """For one source: its rules in order, its fields, and how to read an event's partition (if it has one)."""
 
     rules: tuple[CompiledRule, ...]
-    partition_of: Callable[[Event], object]
+    fields: SourceFields
+    partition_of: Extractor
 
     def candidates(self, name: str, partition: object) -> tuple[CompiledRule, ...]:
         """The rules an event with this name and partition is tried against, in rule order."""
         return tuple(rule for rule in self.rules if Trigger(rule.event_names, rule.partitions).meets(name, partition))
+
+    def known(self, name: str, partition: object) -> dict[str, object]:
+        """The field values every event with this name and partition has: its name, and its partition
+        when that is text (or missing), a value no other kind of value is equal to."""
+        known: dict[str, object] = {self.fields.name_field: name}
+        if self.fields.partition_field is not None and (partition is None or type(partition) is str):
+            known[self.fields.partition_field] = partition
+        return known
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,11 +192,10 @@ class CompiledRuleSet:
         return () if found is None else found.candidates(name, partition)
 
 
-def _partition_reader(fields: SourceFields) -> Callable[[Event], object]:
+def _partition_reader(fields: SourceFields) -> Extractor:
     if fields.partition_field is None:
-        return lambda event: None
-    extract = fields.fields[fields.partition_field].extract
-    return lambda event: extract(event, None)
+        return lambda event, arg: None
+    return fields.fields[fields.partition_field].extract
 
 
 def compile_ruleset(ruleset: RuleSet, registry: SourceRegistry) -> CompiledRuleSet:
@@ -194,7 +207,9 @@ def compile_ruleset(ruleset: RuleSet, registry: SourceRegistry) -> CompiledRuleS
             compiled.append(compile_rule(spec, source.fields))
     index = {
         name: SourceIndex(
-            tuple(rule for rule in compiled if rule.spec.source == name), _partition_reader(source.fields)
+            tuple(rule for rule in compiled if rule.spec.source == name),
+            source.fields,
+            _partition_reader(source.fields),
         )
         for name, source in registry.sources.items()
         if any(rule.spec.source == name for rule in compiled)
@@ -203,32 +218,58 @@ def compile_ruleset(ruleset: RuleSet, registry: SourceRegistry) -> CompiledRuleS
 
 
 _Runner = tuple[Predicate, Feed]
+"""A rule compiled for one event name and partition: its condition, and what takes the events that meet it."""
 
 
 def _plain_feed(rule: CompiledRule) -> Feed:
     return lambda event: (Match(rule, (event,), ()),)
 
 
+class _Variants:
+    """A rule's condition (and sequence steps) compiled for given values of its source's name and partition
+    fields. Compiled once per distinct outcome of the tests the rule makes on those two fields: the outcome
+    is all the compiled result depends on, and a rule has few (the names and services it lists, or others).
+    """
+
+    def __init__(self, rule: CompiledRule) -> None:
+        self.rule = rule
+        fields = rule.fields
+        self.nodes = [rule.spec.node, *(step.node for step in _steps(rule))]
+        indexed = [name for name in (fields.name_field, fields.partition_field) if name is not None]
+        tests = [test for node in self.nodes if node is not None for test in tests_of(node, indexed)]
+        self.tests = tuple(compile_condition(test, fields) for test in dict.fromkeys(tests))
+        self.compiled: dict[tuple[object, ...], tuple[Predicate, ...]] = {}
+
+    def of(self, event: Event, known: Mapping[str, object]) -> tuple[Predicate, ...]:
+        """The condition, then the steps, compiled with ``known`` (the values ``event`` has)."""
+        outcome = (tuple(known), *(test(event) for test in self.tests))
+        found = self.compiled.get(outcome)
+        if found is None:
+            fields = self.rule.fields
+            found = tuple(always if node is None else compile_condition(node, fields, known) for node in self.nodes)
+            self.compiled[outcome] = found
+        return found
+
+
+def _steps(rule: CompiledRule) -> tuple[SequenceStep, ...]:
+    stateful = rule.spec.stateful
+    return stateful.steps if isinstance(stateful, Sequence) else ()
+
+
 class Engine:
     """Runs events through a compiled rule set; holds the stateful rules' state for one run.
 
-    The candidate rules of each (source, event name, partition) are worked out the first time such an
-    event comes and cached: a later event costs two dict lookups before its rules' closures.
+    The candidate rules of each (source, event name, partition) are compiled for them the first time
+    such an event comes, and cached: a later event costs two dict lookups before their closures.
     """
 
     def __init__(self, compiled: CompiledRuleSet) -> None:
         self.compiled = compiled
-        self._states: list[RuleState] = []
-        self._runners: dict[int, _Runner] = {}
-        for rule in compiled.rules:
-            if rule.spec.stateful is None:
-                self._runners[id(rule)] = (rule.predicate, _plain_feed(rule))
-            else:
-                state = make_state(rule)
-                self._states.append(state)
-                sequence = isinstance(rule.spec.stateful, Sequence)
-                self._runners[id(rule)] = (_always if sequence else rule.predicate, state.feed)
-        self._tables: dict[str, tuple[SourceIndex, dict[tuple[str, object], tuple[_Runner, ...]]]] = {
+        self._states: dict[int, RuleState] = {
+            id(rule): make_state(rule) for rule in compiled.rules if rule.spec.stateful is not None
+        }
+        self._variants = {id(rule): _Variants(rule) for rule in compiled.rules}
+        self._tables: dict[str, tuple[SourceIndex, dict[str, dict[object, tuple[_Runner, ...]]]]] = {
             source: (found, {}) for source, found in compiled.index.items()
         }
 
@@ -237,17 +278,38 @@ class Engine:
         table = self._tables.get(event.source)
         if table is None:
             return []
-        found, cache = table
-        slot = (event.name, found.partition_of(event))
-        runners = cache.get(slot)
+        found, by_name = table
+        partition = found.partition_of(event, None)
+        by_partition = by_name.get(event.name)
+        if by_partition is None:
+            by_partition = by_name[event.name] = {}
+        runners = by_partition.get(partition)
         if runners is None:
-            runners = cache[slot] = tuple(self._runners[id(rule)] for rule in found.candidates(*slot))
+            runners = by_partition[partition] = self._runners(found, event, partition)
         matches: list[Match] = []
         for predicate, feed in runners:
             if predicate(event):
                 matches.extend(feed(event))
         return matches
 
+    def _runners(self, found: SourceIndex, event: Event, partition: object) -> tuple[_Runner, ...]:
+        """The runners of the events with the name and partition of ``event``."""
+        known = found.known(event.name, partition)
+        runners = (self._runner(rule, event, known) for rule in found.candidates(event.name, partition))
+        return tuple(runner for runner in runners if runner is not None)
+
+    def _runner(self, rule: CompiledRule, event: Event, known: Mapping[str, object]) -> _Runner | None:
+        """``rule`` compiled for the events whose fields have the ``known`` values; ``None`` if none can match."""
+        predicate, *steps = self._variants[id(rule)].of(event, known)
+        if predicate is never or (steps and all(step is never for step in steps)):
+            return None
+        state = self._states.get(id(rule))
+        if state is None:
+            return predicate, _plain_feed(rule)
+        if isinstance(state, SequenceState):
+            return always, state.feeder(tuple(steps), predicate)
+        return predicate, state.feed
+
     def tracked_keys(self) -> int:
         """How many ``by`` keys the stateful rules hold right now (idle ones are dropped as time passes)."""
-        return sum(len(state.keys) for state in self._states)
+        return sum(len(state.keys) for state in self._states.values())

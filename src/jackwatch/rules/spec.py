@@ -322,7 +322,8 @@ class Match:
     ``events`` make the match, the triggering event last (capped at :data:`MAX_MATCH_EVENTS`);
     ``count`` is how many new events this match accounts for (more than ``len(events)`` when capped,
     and it never counts an event twice across a run); ``key`` holds the stateful ``by`` values (empty
-    for plain rules); ``facts`` are figures the state computed (a spike's total, baseline and excess), if any.
+    for plain rules); ``facts`` are figures the state computed (a spike's total, baseline and excess), if any;
+    ``start`` is the time of the earliest event the match accounts for, when it does not list that event.
     :attr:`output` renders the rule's output from the triggering event, only when asked for: most
     matches of a busy finding are never shown.
     """
@@ -332,6 +333,7 @@ class Match:
     key: tuple[str, ...]
     count: int = 1
     facts: Mapping[str, float] | None = None
+    start: datetime | None = None
 
     @property
     def output(self) -> str:

@@ -13,6 +13,7 @@ import statistics
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from jackwatch.model import Event
 from jackwatch.rules.spec import CompiledRule, Match, Spike, field_reader
@@ -35,6 +36,7 @@ class _Key:
     events: int = 0
     limit: float = math.inf
     baseline: float = 0.0
+    opened: float = 0.0
     fired: bool = False
     sample: deque[Event] = field(default_factory=lambda: deque(maxlen=SAMPLE))
 
@@ -72,6 +74,8 @@ class SpikeState:
             return ()
         if bucket > state.bucket:
             self._start(state, bucket)
+        if not state.events:
+            state.opened = event.time.timestamp()
         state.total += amount
         state.events += 1
         if state.fired:
@@ -81,7 +85,8 @@ class SpikeState:
             return ()
         state.fired = True
         events = (*list(state.sample)[:-1], event)
-        return (Match(self.rule, events, key, state.events, self._facts(state)),)
+        start = datetime.fromtimestamp(state.opened, UTC)
+        return (Match(self.rule, events, key, state.events, self._facts(state), start),)
 
     def _amount(self, event: Event) -> float | None:
         """What the event adds to its bucket: 1, or its value (events without a number add nothing)."""

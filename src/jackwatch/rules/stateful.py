@@ -20,12 +20,14 @@ from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from itertools import islice, pairwise
+from itertools import pairwise
+from operator import itemgetter
 from typing import Protocol
 
 from jackwatch.model import Event
+from jackwatch.rules.condition.compiler import Predicate, never
 from jackwatch.rules.spec import (
     MAX_MATCH_EVENTS,
     NA,
@@ -303,7 +305,7 @@ def make_state(rule: CompiledRule) -> RuleState:
         case Threshold() as spec:
             return _ThresholdState(rule, spec)
         case Sequence() as spec:
-            return _SequenceState(rule, spec)
+            return SequenceState(rule, spec)
         case NewValue() as spec:
             return _NewValueState(rule, spec)
         case Periodic() as spec:
@@ -328,8 +330,16 @@ def _seconds(event: Event) -> float:
     return event.time.timestamp()
 
 
-def _entry_time(entry: tuple[float, *tuple[object, ...]]) -> float:
-    return entry[0]
+_time = itemgetter(0)
+"""The time of a state's entry (its first item), to search entries sorted by time."""
+
+
+def _insort(entries: list[tuple[float, int, Event]], entry: tuple[float, int, Event]) -> None:
+    """Put ``entry`` in time order, after the entries of the same time (most come in order: appended)."""
+    if not entries or entry[0] >= entries[-1][0]:
+        entries.append(entry)
+    else:
+        insort(entries, entry, key=_time)
 
 
 def _trigger_last(entries: list[tuple[float, int, Event]], trigger: Event) -> tuple[Event, ...]:
@@ -371,9 +381,11 @@ class _Window:
 
 @dataclass(slots=True)
 class _Values:
-    """One distinct-threshold key: the latest (time, seq, event) of each value, the reporting state."""
+    """One distinct-threshold key: the latest (time, seq, event) of each value, no later than ``oldest``
+    (a bound: the values are only scanned when it falls out of the window), the reporting state."""
 
     latest: dict[str, tuple[float, int, Event]] = field(default_factory=dict)
+    oldest: float = math.inf
     over: bool = False
 
 
@@ -421,7 +433,7 @@ class _ThresholdState(_SlidingState):
         if not entries or seconds >= entries[-1][0]:
             entries.append((seconds, self.seq))
         else:
-            entries.insert(bisect_right(entries, seconds, key=_entry_time), (seconds, self.seq))
+            entries.insert(bisect_right(entries, seconds, key=_time), (seconds, self.seq))
         window.recent.append((seconds, self.seq, self.keep(event)))
         while entries[0][0] < cutoff:
             entries.popleft()
@@ -432,9 +444,10 @@ class _ThresholdState(_SlidingState):
             window.reported = self.seq
             return (Match(self.rule, (event,), key, 1),)
         window.over, reported, window.reported = True, window.reported, self.seq
-        fresh = sum(1 for _, seq in entries if seq > reported)
+        fresh = [moment for moment, seq in entries if seq > reported]
         recent = sorted(item for item in window.recent if item[0] >= cutoff)
-        return (Match(self.rule, _trigger_last(recent, event), key, fresh),)
+        start = datetime.fromtimestamp(fresh[0], UTC)
+        return (Match(self.rule, _trigger_last(recent, event), key, len(fresh), start=start),)
 
     def _sweep(self) -> None:
         cutoff = self.clock.latest - self.window
@@ -472,8 +485,11 @@ class _DistinctState(_SlidingState):
         latest = values.latest
         if value not in latest or seconds >= latest[value][0]:
             latest[value] = (seconds, self.seq, self.keep(event))
-        for gone in [name for name, (when, _, _) in latest.items() if when < cutoff]:
-            del latest[gone]
+            values.oldest = min(values.oldest, seconds)
+        if values.oldest < cutoff:
+            for gone in [name for name, (when, _, _) in latest.items() if when < cutoff]:
+                del latest[gone]
+            values.oldest = min((when for when, _, _ in latest.values()), default=math.inf)
         if len(latest) < self.required:
             values.over = False
             return ()
@@ -491,11 +507,12 @@ class _DistinctState(_SlidingState):
                 del self.keys[key]
 
 
-class _SequenceState:
+class SequenceState:
     """Per key and step, the sorted pending entries; a chain through every step within ``within`` matches.
 
     It gets every candidate event: the steps are tried first and the rule's own condition only when
-    one of them holds (steps are usually the narrower, cheaper test).
+    one of them holds (steps are usually the narrower, cheaper test). An engine that compiles the steps
+    and the condition for a group of events (one event name) feeds that group through :meth:`feeder`.
     """
 
     def __init__(self, rule: CompiledRule, spec: Sequence) -> None:
@@ -505,11 +522,26 @@ class _SequenceState:
         self.clock = _Clock(self.within)
         self.keys: dict[tuple[str, ...], list[list[tuple[float, int, Event]]]] = {}
         self.seq = 0
+        self._feed = self.feeder(rule.steps, rule.predicate)
 
     def feed(self, event: Event) -> tuple[Match, ...]:
-        matched = [index for index, step in enumerate(self.rule.steps) if step(event)]
-        if not matched or not self.rule.predicate(event):
-            return ()
+        return self._feed(event)
+
+    def feeder(self, steps: tuple[Predicate, ...], predicate: Predicate) -> Feed:
+        """The feed of events whose step conditions and rule condition are ``steps`` and ``predicate``
+        (the rule's own, or compiled for the events it will take); steps that can never hold are skipped."""
+        live = tuple((index, step) for index, step in enumerate(steps) if step is not never)
+
+        def feed(event: Event) -> tuple[Match, ...]:
+            matched = [index for index, step in live if step(event)]
+            if not matched or not predicate(event):
+                return ()
+            return self._add(event, matched)
+
+        return feed
+
+    def _add(self, event: Event, matched: list[int]) -> tuple[Match, ...]:
+        """Put ``event`` in the ``matched`` steps of its key; the match it completes, if any."""
         seconds = _seconds(event)
         if self.clock.advance(seconds):
             self._sweep()
@@ -524,7 +556,7 @@ class _SequenceState:
         entry = (seconds, self.seq, self.keep(event))
         for index in matched:
             entries = pending[index]
-            insort(entries, entry, key=_entry_time)
+            _insort(entries, entry)
             if len(entries) > MAX_PENDING:
                 del entries[0 if entries[0] is not entry else 1]  # the oldest other than the newcomer
         self._evict(pending, cutoff)
@@ -546,22 +578,26 @@ class _SequenceState:
         chain: list[tuple[float, int, Event]] = [entry] * len(pending)
         used = {entry[1]}
         seconds = entry[0]
-        for step in range(index - 1, -1, -1):
+        for step in range(index - 1, -1, -1):  # each earlier step: its latest entry up to then, not used yet
             entries = pending[step]
-            position = bisect_right(entries, seconds, key=_entry_time)
-            found = next((e for e in reversed(entries[:position]) if e[1] not in used), None)
-            if found is None:
+            position = bisect_right(entries, seconds, key=_time)
+            while position and entries[position - 1][1] in used:
+                position -= 1
+            if not position:
                 return None
-            chain[step], seconds = found, found[0]
+            found = chain[step] = entries[position - 1]
+            seconds = found[0]
             used.add(found[1])
         seconds = entry[0]
-        for step in range(index + 1, len(pending)):
+        for step in range(index + 1, len(pending)):  # each later step: its earliest entry from then on, not used yet
             entries = pending[step]
-            position = bisect_left(entries, seconds, key=_entry_time)
-            found = next((e for e in islice(entries, position, None) if e[1] not in used), None)
-            if found is None:
+            position = bisect_left(entries, seconds, key=_time)
+            while position < len(entries) and entries[position][1] in used:
+                position += 1
+            if position == len(entries):
                 return None
-            chain[step], seconds = found, found[0]
+            found = chain[step] = entries[position]
+            seconds = found[0]
             used.add(found[1])
         return chain if chain[-1][0] - chain[0][0] <= self.within else None
 
@@ -569,7 +605,7 @@ class _SequenceState:
     def _evict(pending: list[list[tuple[float, int, Event]]], cutoff: float) -> None:
         for entries in pending:
             if entries and entries[0][0] < cutoff:
-                del entries[: bisect_left(entries, cutoff, key=_entry_time)]
+                del entries[: bisect_left(entries, cutoff, key=_time)]
 
     def _sweep(self) -> None:
         cutoff = self.clock.latest - self.within
@@ -640,7 +676,7 @@ class _PeriodicState:
         if beats is None:
             beats = self.keys[key] = _Beats()
         self.seq += 1
-        insort(beats.entries, (seconds, self.seq, self.keep(event)), key=_entry_time)
+        _insort(beats.entries, (seconds, self.seq, self.keep(event)))
         if len(beats.entries) > self.spec.min_count:
             del beats.entries[0]
         if not self._regular(beats.entries):

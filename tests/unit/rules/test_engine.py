@@ -1,18 +1,22 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.unit.rules.ruleskit import FIELDS, REGISTRY, event
 
 from jackwatch.model import Event
-from jackwatch.rules.condition import evaluate
+from jackwatch.rules.condition import Node, Predicate, compile_condition, evaluate
 from jackwatch.rules.engine import Engine, compile_output, compile_ruleset, unknown_output_fields
+from jackwatch.rules.fields import SourceFields
 from jackwatch.rules.loader import LoadResult, load_texts
 from jackwatch.rules.sources import SourceRegistry
 from jackwatch.rules.spec import NA
+from jackwatch.rules.stateful import make_state
 
 Load = Callable[..., LoadResult]
 
@@ -146,9 +150,13 @@ def test_engines_keep_separate_state(load: Load) -> None:
 
 _NAMES = ("Login", "Logout", "Token", "Other")
 _USERS = ("alice", "bob", "root")
+_REGIONS = ("eu", "us")
 _atoms = st.one_of(
     st.sampled_from(_NAMES).map(lambda n: f"t.name = {n}"),
     st.lists(st.sampled_from(_NAMES), min_size=1, max_size=3).map(lambda ns: f"t.name in ({', '.join(ns)})"),
+    st.sampled_from(("Log", "T", "Other")).map(lambda prefix: f"t.name startswith {prefix}"),
+    st.sampled_from(_REGIONS).map(lambda r: f"t.region = {r}"),
+    st.just("t.region exists"),
     st.sampled_from(_USERS).map(lambda u: f"t.user = {u}"),
     st.just("t.error exists"),
 )
@@ -162,10 +170,11 @@ _conditions = st.recursive(
     max_leaves=6,
 )
 _events = st.builds(
-    lambda name, user, error: event(name, user=user, error=error),
+    lambda name, user, error, region: event(name, user=user, error=error, region=region),
     st.sampled_from(_NAMES),
     st.sampled_from((*_USERS, None)),
     st.sampled_from(("Denied", None)),
+    st.sampled_from((*_REGIONS, None, 7)),  # a partition that is not text is not compiled in
 )
 
 
@@ -174,6 +183,7 @@ _events = st.builds(
 def test_the_indexed_engine_matches_exactly_what_every_rule_would_match(
     conditions: list[str], events: list[Event]
 ) -> None:
+    # the engine compiles each rule again for the name and partition (region) of the events it meets
     text = "".join(rule(f"Rule {number}", condition) for number, condition in enumerate(conditions))
     result = load_texts([("<generated>", text)], REGISTRY)
     assert not result.errors
@@ -183,3 +193,38 @@ def test_the_indexed_engine_matches_exactly_what_every_rule_would_match(
             spec.name for spec in result.ruleset.rules if spec.node is not None and evaluate(spec.node, item, FIELDS)
         ]
         assert names_of(engine, item) == expected
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.lists(_atoms, min_size=2, max_size=3), _conditions, st.lists(_events, min_size=1, max_size=16))
+def test_a_sequence_compiled_per_name_matches_what_it_matches_on_every_event(
+    steps: list[str], condition: str, events: list[Event]
+) -> None:
+    listed = ", ".join(f'{{condition: "{step}"}}' for step in steps)
+    text = rule("Seq", condition, sequence=f"{{by: [t.user], within: 1h, steps: [{listed}]}}")
+    result = load_texts([("<generated>", text)], REGISTRY)
+    assert not result.errors, [str(e) for e in result.errors]
+    compiled = compile_ruleset(result.ruleset, REGISTRY)
+    engine, reference = Engine(compiled), make_state(compiled.rules[0])
+    for number, item in enumerate(events):
+        timed = replace(item, time=item.time + timedelta(seconds=number))
+        expected = [[e.id for e in match.events] for match in reference.feed(timed)]
+        assert [[e.id for e in match.events] for match in engine.process(timed)] == expected
+
+
+def test_a_rule_is_compiled_again_only_for_names_and_partitions_it_tells_apart(
+    load: Load, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = engine_for(load, rule("Either", "t.name in (A, B) or (t.region = eu and t.user = root)"))
+    compiled: list[Node] = []
+
+    def counted(node: Node, fields: SourceFields, known: Mapping[str, object] | None = None) -> Predicate:
+        compiled.append(node)
+        return compile_condition(node, fields, known)
+
+    monkeypatch.setattr("jackwatch.rules.engine.compile_condition", counted)
+    names = [f"Other{number}" for number in range(20)] + ["A", "B"]
+    found = [names_of(engine, event(name, user="root", region=region)) for name in names for region in ("eu", "us")]
+    assert found.count(["Either"]) == 20 + 4  # every other name in eu, A and B anywhere
+    # outcomes told apart: in (A, B) or not, region eu or not (a name that is neither A nor B is like any other)
+    assert len(compiled) == 4

@@ -204,3 +204,13 @@ def test_settings_tune_a_spike_rule() -> None:
     tuned = apply_settings(ruleset, parse_settings(changes, Location("<config>")))
     spike = tuned.rule("test.spike.tokens").stateful
     assert isinstance(spike, Spike) and (spike.floor, spike.history) == (500.0, 48)
+
+
+def test_matches_say_when_the_events_they_count_began() -> None:
+    spiky = engine_of("t.name = A", spike="{by: [t.user], bucket: 1h, floor: 25, value: t.count}")
+    (spike,) = feed(spiky, *[tokens(0.1 * i, 5) for i in range(5)])
+    assert spike.start == tokens(0, 1).time and spike.count == 5
+    counted = engine_of("t.name = A", threshold="{by: [t.user], window: 1h, count: 20}")
+    (crossing,) = feed(counted, *[event("A", 60 * i, user="bob") for i in range(20)])
+    assert crossing.count == 20 and len(crossing.events) < 20
+    assert crossing.start == event("A", 0).time

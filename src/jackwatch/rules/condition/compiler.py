@@ -5,6 +5,10 @@ converted to text/number/boolean, ``in`` lists turned into frozensets, ``icontai
 lowercased, hex decoded, regular expressions and globs compiled, ``pmatch`` paths put in a set that is
 probed with each ancestor of the path. ``and``/``or`` short-circuit. A plain field is read with one
 call to its extractor; string values take a fast path.
+
+Fields whose value is known in advance (an engine that groups events by name knows the name) are
+compared here, once: what that decides folds away (``x and true`` is ``x``, ``x and false`` is
+:func:`never`), so a condition can compile to :func:`always` or :func:`never`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import fnmatch
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import UTC, datetime
 
 from jackwatch.errors import ConditionError
 from jackwatch.model import Event
@@ -59,37 +64,96 @@ _TEXT_METHODS: dict[str, Callable[[str, str], bool]] = {
 }
 
 
-def compile_condition(node: Node, fields: SourceFields) -> Predicate:
+def always(event: Event) -> bool:
+    """The predicate of a condition that holds for every event it can meet."""
+    return True
+
+
+def never(event: Event) -> bool:
+    """The predicate of a condition that holds for no event it can meet (an empty allowlist, another name)."""
+    return False
+
+
+_NO_EVENT = Event("", "", datetime.min.replace(tzinfo=UTC), "", {})
+"""What a comparison of known values is evaluated on: it reads nothing from its event."""
+
+
+def compile_condition(node: Node, fields: SourceFields, known: Mapping[str, object] | None = None) -> Predicate:
     """A predicate equivalent to ``evaluate(node, event, fields)``; raises ``ConditionError`` listing
-    every problem (unresolved macro, unknown field, bad number, hex or regular expression…)."""
+    every problem (unresolved macro, unknown field, bad number, hex or regular expression…).
+
+    ``known`` maps plain fields (without argument) to the value their extractor returns for every event
+    the predicate will be given: it is then only equivalent on those events.
+    """
     found = problems(node, fields)
     if found:
         raise ConditionError("; ".join(found))
-    return _compile(node, fields)
+    return _compile(node, fields, known or {})
 
 
-def _compile(node: Node, fields: SourceFields) -> Predicate:
+def _compile(node: Node, fields: SourceFields, known: Mapping[str, object]) -> Predicate:
     match node:
         case And(operands):
-            return _all_of(tuple(_compile(item, fields) for item in operands))
+            return _all_of([_compile(item, fields, known) for item in operands])
         case Or(operands):
-            return _any_of(tuple(_compile(item, fields) for item in operands))
+            return _any_of([_compile(item, fields, known) for item in operands])
         case Not(operand):
-            inner = _compile(operand, fields)
-            return lambda event: not inner(event)
+            return _negation(_compile(operand, fields, known))
         case Exists(left):
-            extract, arg = _extractor(left, fields)
-            return lambda event: extract(event, arg) is not None
-        case Compare():
-            return _compare(node, fields)
+            extract, arg = _extractor(left, fields, known)
+            return _decided(lambda event: extract(event, arg) is not None, [left], known)
+        case Compare(left, _, right):
+            read = [left, right] if isinstance(right, FieldExpr) else [left]
+            return _decided(_compare(node, fields, known), read, known)
         case MacroRef(name):
             raise ConditionError(unknown_macros_message([name]))
 
 
-def _all_of(predicates: tuple[Predicate, ...]) -> Predicate:
-    """``and`` of the operands, folded into nested two-operand closures (no generator per event)."""
-    combined = predicates[-1]
-    for first in reversed(predicates[:-1]):
+def tests_of(node: Node, names: Collection[str]) -> list[Compare | Exists]:
+    """The comparisons of ``node`` that read only the plain fields ``names``: those that knowing their
+    values decides, and so all that :func:`compile_condition` with these fields known depends on."""
+    match node:
+        case And(operands) | Or(operands):
+            return [test for item in operands for test in tests_of(item, names)]
+        case Not(operand):
+            return tests_of(operand, names)
+        case Exists(left):
+            return [node] if _reads_only([left], names) else []
+        case Compare(left, _, right):
+            return [node] if _reads_only([left, right] if isinstance(right, FieldExpr) else [left], names) else []
+        case MacroRef():
+            return []
+
+
+def _reads_only(read: list[FieldExpr], names: Collection[str]) -> bool:
+    return all(expr.field.arg is None and expr.field.name in names for expr in read)
+
+
+def _decided(predicate: Predicate, read: list[FieldExpr], known: Mapping[str, object]) -> Predicate:
+    """``predicate`` itself, or :func:`always`/:func:`never` when every field it reads is known."""
+    if _reads_only(read, known):
+        return always if predicate(_NO_EVENT) else never
+    return predicate
+
+
+def _negation(inner: Predicate) -> Predicate:
+    if inner is always:
+        return never
+    if inner is never:
+        return always
+    return lambda event: not inner(event)
+
+
+def _all_of(predicates: list[Predicate]) -> Predicate:
+    """``and`` of the operands, folded into nested two-operand closures (no generator per event);
+    an operand that always holds is left out, one that never does decides the whole."""
+    if any(predicate is never for predicate in predicates):
+        return never
+    undecided = [predicate for predicate in predicates if predicate is not always]
+    if not undecided:
+        return always
+    combined = undecided[-1]
+    for first in reversed(undecided[:-1]):
         combined = _both(first, combined)
     return combined
 
@@ -98,10 +162,15 @@ def _both(first: Predicate, second: Predicate) -> Predicate:
     return lambda event: first(event) and second(event)
 
 
-def _any_of(predicates: tuple[Predicate, ...]) -> Predicate:
+def _any_of(predicates: list[Predicate]) -> Predicate:
     """``or`` of the operands, folded like :func:`_all_of`."""
-    combined = predicates[-1]
-    for first in reversed(predicates[:-1]):
+    if any(predicate is always for predicate in predicates):
+        return always
+    undecided = [predicate for predicate in predicates if predicate is not never]
+    if not undecided:
+        return never
+    combined = undecided[-1]
+    for first in reversed(undecided[:-1]):
         combined = _either(first, combined)
     return combined
 
@@ -110,8 +179,10 @@ def _either(first: Predicate, second: Predicate) -> Predicate:
     return lambda event: first(event) or second(event)
 
 
-def _extractor(expr: FieldExpr, fields: SourceFields) -> tuple[Extractor, str | None]:
+def _extractor(expr: FieldExpr, fields: SourceFields, known: Mapping[str, object]) -> tuple[Extractor, str | None]:
     extract = fields.fields[expr.field.name].extract
+    if expr.field.arg is None and expr.field.name in known:
+        extract = _constant(known[expr.field.name])
     if not expr.transforms:
         return extract, expr.field.arg
     functions = tuple(TRANSFORM_FUNCTIONS[name] for name in reversed(expr.transforms))
@@ -127,14 +198,18 @@ def _extractor(expr: FieldExpr, fields: SourceFields) -> tuple[Extractor, str | 
     return transformed, expr.field.arg
 
 
-def _compare(node: Compare, fields: SourceFields) -> Predicate:
-    extract, arg = _extractor(node.left, fields)
+def _constant(value: object) -> Extractor:
+    return lambda event, arg: value
+
+
+def _compare(node: Compare, fields: SourceFields, known: Mapping[str, object]) -> Predicate:
+    extract, arg = _extractor(node.left, fields, known)
     op, right = node.op, node.right
     if isinstance(right, FieldExpr):
-        return _compare_fields(extract, arg, op, _extractor(right, fields))
+        return _compare_fields(extract, arg, op, _extractor(right, fields, known))
     texts = [item.text for item in right.items] if isinstance(right, ValueList) else [right.text]
     if not texts and op in ("in", "intersects"):
-        return _never  # an empty set (an allowlist nobody filled) matches nothing: skip the extraction
+        return never  # an empty set (an allowlist nobody filled) matches nothing: skip the extraction
     literals = [Literal.of_text(text) for text in texts]
     test = _test(op, literals)
     if not fields.fields[node.left.field.name].is_list and not any(lit.network for lit in literals):
@@ -158,14 +233,11 @@ def _compare(node: Compare, fields: SourceFields) -> Predicate:
     return some
 
 
-def _never(event: Event) -> bool:
-    return False
-
-
 def _scalar_compare(
     extract: Extractor, arg: str | None, op: str, test: _Test, literals: Sequence[Literal]
 ) -> Predicate:
-    """A comparison on a field that never holds a list: no list handling, text fast paths for ``in``/``=``."""
+    """A comparison on a field that never holds a list: no list handling, fast paths for text (``in``, ``=``,
+    ``contains``, ``startswith``, ``endswith``) and booleans (``=``)."""
     if op == "in":
         texts = frozenset(lit.text for lit in literals)
 
@@ -175,13 +247,25 @@ def _scalar_compare(
 
         return member
     if op in ("=", "==") and len(literals) == 1:
-        text = literals[0].text
+        text, boolean = literals[0].text, literals[0].boolean
 
         def equal(event: Event) -> bool:
             value = extract(event, arg)
-            return value == text if type(value) is str else value is not None and test(value)
+            if type(value) is str:
+                return value == text
+            if type(value) is bool:
+                return value is boolean
+            return value is not None and test(value)
 
         return equal
+    if op in ("contains", "startswith", "endswith") and len(literals) == 1:
+        method, needle = _TEXT_METHODS[op], literals[0].text
+
+        def textual(event: Event) -> bool:
+            value = extract(event, arg)
+            return method(value, needle) if type(value) is str else value is not None and test(value)
+
+        return textual
 
     def scalar(event: Event) -> bool:
         value = extract(event, arg)

@@ -9,6 +9,7 @@ findings can carry a prompt. Derived values are computed at most once per event 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from jackwatch.model import Event
@@ -41,9 +42,20 @@ def _principal(event: Event) -> Principal:
     found: Principal | None = event.memo.get(_PRINCIPAL)
     if found is None:
         raw = event.raw
-        record = {"userIdentity": raw.get("identity"), "recipientAccountId": raw.get("accountId")}
-        found = event.memo[_PRINCIPAL] = principal_from_record(record)
+        identity, account = raw.get("identity"), raw.get("accountId")
+        arn = identity.get("arn") if type(identity) is dict and len(identity) == 1 else None
+        if type(arn) is str and (account is None or type(account) is str):
+            found = _principal_of(arn, account)
+        else:
+            found = principal_from_record({"userIdentity": identity, "recipientAccountId": account})
+        event.memo[_PRINCIPAL] = found
     return found
+
+
+@lru_cache(maxsize=16_384)
+def _principal_of(arn: str, account: str | None) -> Principal:
+    """The principal of an identity that is an ARN alone, as Bedrock logs it: worked out once per ARN."""
+    return principal_from_record({"userIdentity": {"arn": arn}, "recipientAccountId": account})
 
 
 def _model(event: Event) -> ModelId | None:

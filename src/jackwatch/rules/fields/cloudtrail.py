@@ -77,7 +77,12 @@ def _string(*path: str) -> Extractor:
     """An extractor of the text at ``path`` (``None`` when missing or not text)."""
     if len(path) == 1:
         key = path[0]
-        return lambda event, _arg: _text(event.raw.get(key))
+
+        def top(event: Event, _arg: str | None) -> str | None:
+            value = event.raw.get(key)
+            return value if type(value) is str else None
+
+        return top
     if len(path) == 2:  # most fields (``userIdentity.arn``…): no loop on the hot path
         outer, inner = path
 
@@ -335,13 +340,15 @@ def _user_agent_family(event: Event, _arg: str | None) -> str:
 
 
 def _asn_of(asn_db: AsnDb) -> Callable[[Event], Asn | None]:
+    lookup = lru_cache(maxsize=65536)(asn_db.lookup)  # the callers of a run come from far fewer addresses
+
     def asn(event: Event) -> Asn | None:
         memo = event.memo
         if "aws.asn" in memo:
             cached: Asn | None = memo["aws.asn"]
             return cached
         ip = _source(event).ip
-        found = memo["aws.asn"] = None if ip is None else asn_db.lookup(ip)
+        found = memo["aws.asn"] = None if ip is None else lookup(ip)
         return found
 
     return asn
@@ -687,7 +694,7 @@ def cloudtrail_fields(asn_db: AsnDb) -> SourceFields:
         partition_field="ct.src",
         retain=retain,
         principal=lambda event: _principal(event).id,
-        evidence=lambda event: _evidence(event, asn(event)),
+        evidence=_evidence_of(asn),
     )
 
 
@@ -725,6 +732,17 @@ def retain(event: Event) -> Event:
         kept = Event(event.source, event.name, event.time, event.id, slim, event.origin, dict(event.memo))
         event.memo[_RETAINED] = kept
     return kept
+
+
+def _evidence_of(asn: Callable[[Event], Asn | None]) -> Callable[[Event], Mapping[str, str]]:
+    def evidence(event: Event) -> Mapping[str, str]:
+        """The evidence of ``event``, made once (an event can make matches of several rules)."""
+        found: Mapping[str, str] | None = event.memo.get("aws.evidence")
+        if found is None:
+            found = event.memo["aws.evidence"] = _evidence(event, asn(event))
+        return found
+
+    return evidence
 
 
 def _evidence(event: Event, asn: Asn | None) -> dict[str, str]:

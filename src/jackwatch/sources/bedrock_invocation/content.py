@@ -10,7 +10,9 @@ A streamed completion (a list of chunks) is the chunks' text put end to end.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from itertools import compress
+from operator import not_
 from typing import Any
 
 _MAPPING = (dict, Mapping)
@@ -42,6 +44,10 @@ BLOB_LENGTH = 2048
 
 _WHITESPACE = re.compile(r"\s")
 _GUARDRAIL_REASON = "guardrail blocked"
+_GUARDRAIL_KEYS = frozenset(
+    {"amazon-bedrock-guardrailAction", "stopReason", "stop_reason", "action", "amazon-bedrock-trace"}
+)
+"""The keys of a body or chunk that can say a guardrail intervened (a chunk without any is skipped at once)."""
 
 
 def guardrail_outcome(raw: Mapping[str, Any]) -> str | None:
@@ -52,11 +58,24 @@ def guardrail_outcome(raw: Mapping[str, Any]) -> str | None:
     ``action: GUARDRAIL_INTERVENED`` in an ApplyGuardrail output, and an ``amazon-bedrock-trace``
     whose guardrail ``actionReason`` starts with "Guardrail blocked".
     """
-    body = _output_body(raw)
-    for chunk in body if isinstance(body, list) else (body,):
-        if isinstance(chunk, _MAPPING) and _intervened(chunk):
-            return GUARDRAIL_INTERVENED
+    if any(_intervened(chunk) for chunk in chunks_with(_output_body(raw), _GUARDRAIL_KEYS)):
+        return GUARDRAIL_INTERVENED
     return None
+
+
+def chunks_with(body: object, keys: frozenset[str]) -> list[Mapping[str, Any]]:
+    """The objects of a body (itself, or the chunks of a stream) that have at least one of ``keys``.
+
+    A stream has hundreds of chunks and few of them matter: the usual list of JSON objects is filtered by
+    ``keys.isdisjoint`` mapped over it, which runs without a Python-level loop; anything else takes the plain one.
+    """
+    if not isinstance(body, list):
+        return [body] if isinstance(body, _MAPPING) and not keys.isdisjoint(body) else []
+    try:
+        kept = list(compress(body, map(not_, map(keys.isdisjoint, body))))
+    except TypeError:  # an item that cannot be iterated over (a number, null) or holds objects (a nested list)
+        kept = [chunk for chunk in body if isinstance(chunk, _MAPPING) and not keys.isdisjoint(chunk)]
+    return [chunk for chunk in kept if isinstance(chunk, _MAPPING)]
 
 
 def _intervened(body: Mapping[str, Any]) -> bool:
@@ -89,18 +108,26 @@ def completion_text(raw: Mapping[str, Any]) -> str | None:
     return ("" if isinstance(body, list) else "\n").join(text_pieces(body))
 
 
-def text_pieces(value: object) -> Iterator[str]:
+def text_pieces(value: object) -> list[str]:
     """The text strings of a JSON value, in document order."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if len(item) < BLOB_LENGTH or _WHITESPACE.search(item):
-                yield item
-        elif isinstance(item, _MAPPING):
-            stack.extend(reversed([child for key, child in item.items() if key not in _NOT_TEXT]))
-        elif isinstance(item, list):
-            stack.extend(reversed(item))
+    found: list[str] = []
+    _gather([value], found)
+    return found
+
+
+_SCALARS = (int, float, bool, type(None))
+
+
+def _gather(value: list[Any] | Mapping[str, Any], found: list[str]) -> None:
+    """Append the text strings under ``value`` to ``found``: the hot path, which tests exact types first."""
+    children = value if isinstance(value, list) else [child for key, child in value.items() if key not in _NOT_TEXT]
+    for child in children:
+        kind = type(child)
+        if kind is str:
+            if len(child) < BLOB_LENGTH or _WHITESPACE.search(child):
+                found.append(child)
+        elif kind is dict or kind is list or (kind not in _SCALARS and isinstance(child, Mapping)):
+            _gather(child, found)
 
 
 def _output_body(raw: Mapping[str, Any]) -> object:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from jackwatch.sources.bedrock_invocation.content import chunks_with
 from jackwatch.sources.reading.records import shown
 
 _MAPPING = (dict, Mapping)
@@ -46,6 +47,8 @@ _USAGE_KEYS = {
 """Usage keys of the model shapes, and the count each gives."""
 
 _USAGE_OBJECTS = ("usage", "amazon-bedrock-invocationMetrics")
+_USAGE_HOLDERS = frozenset({"message", *_USAGE_OBJECTS})
+"""Keys of a body or chunk that may hold a usage object (most chunks of a stream have none)."""
 
 MEMO_KEY = "bedrock.tokens"
 """Where an event keeps its :class:`TokenCounts` once computed (``event.memo``)."""
@@ -82,7 +85,7 @@ def token_counts(raw: Mapping[str, Any]) -> TokenCounts:
     for name, part, key in _LOG_COUNTS:
         section = raw.get(part)
         written = section.get(key) if isinstance(section, _MAPPING) else None
-        count = _count(written, f"{part}.{key}", problems)
+        count = _count(written, f"{part}.", key, problems)
         found[name] = count if count is not None else usage.get(name)
     input_tokens, output_tokens = found["input"], found["output"]
     if input_tokens is None and not raw.get("errorCode"):
@@ -96,32 +99,33 @@ def token_counts(raw: Mapping[str, Any]) -> TokenCounts:
 def _usage(output: object, problems: list[TokenProblem]) -> dict[str, int | None]:
     """The counts of the usage objects in the output body (in a stream, later chunks win)."""
     body = output.get("outputBodyJson") if isinstance(output, _MAPPING) else None
-    chunks = body if isinstance(body, list) else (body,)
     found: dict[str, int | None] = {}
-    for chunk in chunks:
-        if not isinstance(chunk, _MAPPING):
-            continue
+    for chunk in chunks_with(body, _USAGE_HOLDERS):
         message = chunk.get("message")
         objects = [message.get("usage")] if isinstance(message, _MAPPING) else []
         objects += [chunk.get(key) for key in _USAGE_OBJECTS]
         for usage in objects:
             if not isinstance(usage, _MAPPING):
                 continue
-            for key, name in _USAGE_KEYS.items():
-                if key in usage:
-                    count = _count(usage[key], f"usage {key}", problems)
+            for key, value in usage.items():
+                name = _USAGE_KEYS.get(key)
+                if name is not None:
+                    count = _count(value, "usage ", key, problems)
                     if count is not None:
                         found[name] = count
     return found
 
 
-def _count(value: object, where: str, problems: list[TokenProblem]) -> int | None:
-    """A token count written as a JSON number (``12`` or ``12.0``); a problem when it is anything else."""
+def _count(value: object, where: str, key: str, problems: list[TokenProblem]) -> int | None:
+    """A token count written as a JSON number (``12`` or ``12.0``); a problem (``<where><key> is …``) when it is
+    anything else."""
+    if type(value) is int and value >= 0:  # the usual case, first
+        return value
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool) and _whole(value):
         return int(value)
-    problems.append(TokenProblem("invalid_token_count", f"{where} is {shown(value)}, not a token count"))
+    problems.append(TokenProblem("invalid_token_count", f"{where}{key} is {shown(value)}, not a token count"))
     return None
 
 

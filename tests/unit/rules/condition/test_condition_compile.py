@@ -19,6 +19,7 @@ from jackwatch.rules.condition import (
     fields_used,
     parse,
 )
+from jackwatch.rules.condition.compiler import always, never
 from jackwatch.rules.fields import SourceFields
 
 
@@ -105,3 +106,41 @@ def test_compiled_predicate_is_reusable_across_events(fields: SourceFields, even
     assert not predicate(event(user="alice", path="/tmp/x"))
     assert not predicate(event(user="carol", path="/etc/x"))
     assert predicate(event(user="bob"))
+
+
+def test_an_empty_list_folds_away(fields: SourceFields) -> None:
+    assert compile_condition(parse("t.user in ()"), fields) is never
+    assert compile_condition(parse("not t.user in ()"), fields) is always
+    assert compile_condition(parse("t.user in () and t.path = /x"), fields) is never
+    assert compile_condition(parse("(t.user in () or t.path in ()) or not t.cmd in ()"), fields) is always
+
+
+@pytest.mark.parametrize(
+    ("condition", "known", "expected"),
+    [
+        ("t.name = Act", {"t.name": "Act"}, always),
+        ("t.name in (Act, Run) and t.user exists", {"t.name": "Stop"}, never),
+        ("t.name startswith A or t.path = /x", {"t.name": "Act"}, always),
+        ("not t.name icontains ct", {"t.name": "ACT"}, never),
+        ("t.user exists", {"t.user": None}, never),
+        ("t.user = val(t.path)", {"t.user": "a", "t.path": "a"}, always),
+        ("t.aname[2] = x", {"t.aname": "x"}, None),  # a field read with an argument is never known
+    ],
+)
+def test_known_fields_are_compared_once(
+    fields: SourceFields, condition: str, known: dict[str, object], expected: object
+) -> None:
+    predicate = compile_condition(parse(condition), fields, known)
+    if expected is None:
+        assert predicate not in (always, never)
+    else:
+        assert predicate is expected
+
+
+def test_what_known_fields_leave_is_still_evaluated_per_event(
+    fields: SourceFields, event: Callable[..., Event]
+) -> None:
+    predicate = compile_condition(parse("t.name = Act and (t.user = alice or t.name = Run)"), fields, {"t.name": "Act"})
+    assert predicate not in (always, never)
+    assert predicate(event("Act", user="alice"))
+    assert not predicate(event("Act", user="bob"))

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from tests.unit.secrets.samples import sample
+from tests.unit.sources.bedrock_invocation.invocations import ACCOUNT, make_record
 
 from jackwatch.model import Event
 from jackwatch.rules.fields import SourceFields
@@ -18,45 +19,18 @@ from jackwatch.rules.fields.docs import render_field_docs
 from jackwatch.secrets import fingerprint, redact
 from jackwatch.sources.bedrock_invocation import to_event
 
-ACCOUNT = "111122223333"
 FIELDS: SourceFields = bedrock_invocation_fields()
 
 
 def converse(**fields: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "schemaType": "ModelInvocationLog",
-        "schemaVersion": "1.0",
+    """A ConverseStream call through an inference profile of Amazon Nova."""
+    stream = {
         "timestamp": "2025-03-11T00:38:02Z",
-        "accountId": ACCOUNT,
-        "identity": {"arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/chat-backend/i-0a1b2c3d4e5f60718"},
-        "region": "us-east-1",
         "requestId": "ff4b6c63-5561-4431-93b8-06a817275900",
         "operation": "ConverseStream",
         "modelId": f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.amazon.nova-lite-v1:0",
-        "input": {
-            "inputContentType": "application/json",
-            "inputBodyJson": {
-                "messages": [{"role": "user", "content": [{"text": "hello how are you"}]}],
-                "inferenceConfig": {"maxTokens": 512, "temperature": 0.7, "topP": 0.9, "stopSequences": []},
-                "additionalModelRequestFields": {},
-            },
-            "inputTokenCount": 4,
-            "cacheReadInputTokenCount": 0,
-            "cacheWriteInputTokenCount": 0,
-        },
-        "output": {
-            "outputContentType": "application/json",
-            "outputBodyJson": {
-                "output": {"message": {"role": "assistant", "content": [{"text": "Hello! I'm doing well."}]}},
-                "stopReason": "end_turn",
-                "metrics": {"latencyMs": 302},
-                "usage": {"inputTokens": 4, "outputTokens": 38, "totalTokens": 42},
-            },
-            "outputTokenCount": 38,
-        },
     }
-    record.update(fields)
-    return record
+    return make_record(**{**stream, **fields})
 
 
 def event_of(raw: dict[str, Any]) -> Event:
@@ -78,10 +52,10 @@ def test_every_field_of_a_successful_converse_stream() -> None:
         "bedrock.region": "us-east-1",
         "bedrock.request_id": "ff4b6c63-5561-4431-93b8-06a817275900",
         "bedrock.input_tokens": 4,
-        "bedrock.output_tokens": 38,
+        "bedrock.output_tokens": 8,
         "bedrock.cache_read_tokens": 0,
         "bedrock.cache_write_tokens": 0,
-        "bedrock.total_tokens": 42,
+        "bedrock.total_tokens": 12,
         "bedrock.error_code": None,
         "bedrock.error": False,
         "bedrock.guardrail": None,
