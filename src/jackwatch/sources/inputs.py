@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from importlib import import_module
 from operator import attrgetter
 from pathlib import Path
 
@@ -48,54 +49,36 @@ class InputKind:
     read: Reader
 
 
-def _read_cloudtrail(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
-    from jackwatch.sources.cloudtrail import read_cloudtrail
+def _log_reader(module: str, function: str, *, aws: bool = False) -> Reader:
+    """A reader of log inputs that calls ``module.function(specs, stats, since=, until=, progress=[, endpoint_url=])``,
+    imported on first use (boto3, httpx… load only for the kinds a run reads)."""
 
-    return read_cloudtrail(
-        specs,
-        stats,
-        since=request.since,
-        until=request.until,
-        progress=request.progress,
-        endpoint_url=request.endpoint_url,
-    )
+    def read(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+        reader = getattr(import_module(module), function)
+        extra = {"endpoint_url": request.endpoint_url} if aws else {}
+        events: Iterator[Event] = reader(
+            specs, stats, since=request.since, until=request.until, progress=request.progress, **extra
+        )
+        return events
 
-
-def _read_bedrock(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
-    from jackwatch.sources.bedrock_invocation import read_bedrock_invocation
-
-    return read_bedrock_invocation(
-        specs,
-        stats,
-        since=request.since,
-        until=request.until,
-        progress=request.progress,
-        endpoint_url=request.endpoint_url,
-    )
+    return read
 
 
-def _read_azure(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
-    from jackwatch.sources.azure import read_azure_openai
+def _api_reader(kind: str, module: str, function: str, *, aws: bool = False) -> Reader:
+    """A reader of a usage API, read once per run: its only input is ``KIND:api://``."""
 
-    return read_azure_openai(specs, stats, since=request.since, until=request.until, progress=request.progress)
+    def read(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+        from jackwatch.sources.usage.api_query import check_api_specs
 
+        check_api_specs(specs, kind)
+        reader = getattr(import_module(module), function)
+        extra = {"endpoint_url": request.endpoint_url} if aws else {}
+        events: Iterator[Event] = reader(
+            stats, since=request.since, until=request.until, progress=request.progress, **extra
+        )
+        return events
 
-def _read_gcp(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
-    from jackwatch.sources.gcp import read_gcp_audit
-
-    return read_gcp_audit(specs, stats, since=request.since, until=request.until, progress=request.progress)
-
-
-def _read_openai(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
-    from jackwatch.sources.openai import read_openai_audit
-
-    return read_openai_audit(specs, stats, since=request.since, until=request.until, progress=request.progress)
-
-
-def _read_anthropic(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
-    from jackwatch.sources.anthropic import read_anthropic_activity
-
-    return read_anthropic_activity(specs, stats, since=request.since, until=request.until, progress=request.progress)
+    return read
 
 
 def _read_usage(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
@@ -110,32 +93,6 @@ def _read_usage(specs: Sequence[str], stats: ReadStats, request: ReadRequest) ->
                 yield event
 
 
-def _read_openai_usage(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
-    from jackwatch.sources.usage.api_openai import read_openai_usage
-    from jackwatch.sources.usage.api_query import check_api_specs
-
-    check_api_specs(specs, "openai-usage")
-    return read_openai_usage(stats, since=request.since, until=request.until, progress=request.progress)
-
-
-def _read_anthropic_usage(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
-    from jackwatch.sources.usage.api_anthropic import read_anthropic_usage
-    from jackwatch.sources.usage.api_query import check_api_specs
-
-    check_api_specs(specs, "anthropic-usage")
-    return read_anthropic_usage(stats, since=request.since, until=request.until, progress=request.progress)
-
-
-def _read_cost_explorer(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
-    from jackwatch.sources.usage.api_cost_explorer import read_cost_explorer
-    from jackwatch.sources.usage.api_query import check_api_specs
-
-    check_api_specs(specs, "cost-explorer")
-    return read_cost_explorer(
-        stats, since=request.since, until=request.until, progress=request.progress, endpoint_url=request.endpoint_url
-    )
-
-
 INPUT_KINDS: Mapping[str, InputKind] = {
     kind.name: kind
     for kind in (
@@ -143,33 +100,38 @@ INPUT_KINDS: Mapping[str, InputKind] = {
             "cloudtrail",
             "aws_cloudtrail",
             "AWS CloudTrail: FILE, DIR, '-', s3://bucket/prefix, sqs://queue, lookup://[regions]",
-            _read_cloudtrail,
+            _log_reader("jackwatch.sources.cloudtrail", "read_cloudtrail", aws=True),
         ),
         InputKind(
             "bedrock",
             "aws_bedrock_invocation",
             "Bedrock model invocation logs (S3 delivery, CloudWatch Logs exports, JSON Lines): FILE, DIR, '-', "
             "s3://bucket/prefix",
-            _read_bedrock,
+            _log_reader("jackwatch.sources.bedrock_invocation", "read_bedrock_invocation", aws=True),
         ),
         InputKind(
             "azure",
             "azure_openai",
             "Azure OpenAI diagnostic logs (RequestResponse, Audit) and the Activity log: FILE, DIR, '-'",
-            _read_azure,
+            _log_reader("jackwatch.sources.azure", "read_azure_openai"),
         ),
-        InputKind("gcp", "gcp_auditlog", "Google Cloud audit logs (LogEntry JSON): FILE, DIR, '-'", _read_gcp),
+        InputKind(
+            "gcp",
+            "gcp_auditlog",
+            "Google Cloud audit logs (LogEntry JSON): FILE, DIR, '-'",
+            _log_reader("jackwatch.sources.gcp", "read_gcp_audit"),
+        ),
         InputKind(
             "openai",
             "openai_audit",
             "OpenAI organisation audit logs: FILE, DIR, '-', api:// (the Audit Logs API, $OPENAI_ADMIN_KEY)",
-            _read_openai,
+            _log_reader("jackwatch.sources.openai", "read_openai_audit"),
         ),
         InputKind(
             "anthropic",
             "anthropic_activity",
             "Anthropic organisation activity logs: FILE, DIR, '-', api:// ($ANTHROPIC_ADMIN_KEY)",
-            _read_anthropic,
+            _log_reader("jackwatch.sources.anthropic", "read_anthropic_activity"),
         ),
         InputKind(
             "usage",
@@ -182,19 +144,19 @@ INPUT_KINDS: Mapping[str, InputKind] = {
             "openai-usage",
             "llm_usage",
             "OpenAI organisation usage and costs: api:// ($OPENAI_ADMIN_KEY; --since/--until, default the last 7 days)",
-            _read_openai_usage,
+            _api_reader("openai-usage", "jackwatch.sources.usage.api_openai", "read_openai_usage"),
         ),
         InputKind(
             "anthropic-usage",
             "llm_usage",
             "Anthropic organisation usage and costs: api:// ($ANTHROPIC_ADMIN_KEY)",
-            _read_anthropic_usage,
+            _api_reader("anthropic-usage", "jackwatch.sources.usage.api_anthropic", "read_anthropic_usage"),
         ),
         InputKind(
             "cost-explorer",
             "llm_usage",
             "Amazon Bedrock usage and cost from AWS Cost Explorer: api:// (ce:GetCostAndUsage)",
-            _read_cost_explorer,
+            _api_reader("cost-explorer", "jackwatch.sources.usage.api_cost_explorer", "read_cost_explorer", aws=True),
         ),
     )
 }
