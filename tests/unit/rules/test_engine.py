@@ -228,3 +228,12 @@ def test_a_rule_is_compiled_again_only_for_names_and_partitions_it_tells_apart(
     assert found.count(["Either"]) == 20 + 4  # every other name in eu, A and B anywhere
     # outcomes told apart: in (A, B) or not, region eu or not (a name that is neither A nor B is like any other)
     assert len(compiled) == 4
+
+
+def test_a_comparison_of_the_name_with_another_field_is_made_per_event(load: Load) -> None:
+    # compiled once for every name (its result cannot be decided from the name alone)
+    engine = engine_for(load, rule("Echo", "t.user = val(t.name) or t.region = val(t.name)"))
+    assert names_of(engine, event("A", user="A")) == ["Echo"]
+    assert names_of(engine, event("B", user="B")) == ["Echo"]
+    assert names_of(engine, event("B", user="A")) == []
+    assert names_of(engine, event("C", user="x", region="C")) == ["Echo"]

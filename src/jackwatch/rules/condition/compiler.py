@@ -99,14 +99,27 @@ def _compile(node: Node, fields: SourceFields, known: Mapping[str, object]) -> P
             return _any_of([_compile(item, fields, known) for item in operands])
         case Not(operand):
             return _negation(_compile(operand, fields, known))
-        case Exists(left):
-            extract, arg = _extractor(left, fields, known)
-            return _decided(lambda event: extract(event, arg) is not None, [left], known)
-        case Compare(left, _, right):
-            read = [left, right] if isinstance(right, FieldExpr) else [left]
-            return _decided(_compare(node, fields, known), read, known)
+        case Exists() | Compare():
+            if _reads_only(_read_by(node), known):  # decided now, by the same code, on the known values
+                return always if _test_of(node, fields, known)(_NO_EVENT) else never
+            return _test_of(node, fields, {})
         case MacroRef(name):
             raise ConditionError(unknown_macros_message([name]))
+
+
+def _test_of(node: Exists | Compare, fields: SourceFields, known: Mapping[str, object]) -> Predicate:
+    """One comparison; the fields in ``known`` read as their known value."""
+    if isinstance(node, Compare):
+        return _compare(node, fields, known)
+    extract, arg = _extractor(node.left, fields, known)
+    return lambda event: extract(event, arg) is not None
+
+
+def _read_by(node: Exists | Compare) -> list[FieldExpr]:
+    """The fields a comparison reads."""
+    if isinstance(node, Compare) and isinstance(node.right, FieldExpr):
+        return [node.left, node.right]
+    return [node.left]
 
 
 def tests_of(node: Node, names: Collection[str]) -> list[Compare | Exists]:
@@ -117,23 +130,14 @@ def tests_of(node: Node, names: Collection[str]) -> list[Compare | Exists]:
             return [test for item in operands for test in tests_of(item, names)]
         case Not(operand):
             return tests_of(operand, names)
-        case Exists(left):
-            return [node] if _reads_only([left], names) else []
-        case Compare(left, _, right):
-            return [node] if _reads_only([left, right] if isinstance(right, FieldExpr) else [left], names) else []
+        case Exists() | Compare():
+            return [node] if _reads_only(_read_by(node), names) else []
         case MacroRef():
             return []
 
 
 def _reads_only(read: list[FieldExpr], names: Collection[str]) -> bool:
     return all(expr.field.arg is None and expr.field.name in names for expr in read)
-
-
-def _decided(predicate: Predicate, read: list[FieldExpr], known: Mapping[str, object]) -> Predicate:
-    """``predicate`` itself, or :func:`always`/:func:`never` when every field it reads is known."""
-    if _reads_only(read, known):
-        return always if predicate(_NO_EVENT) else never
-    return predicate
 
 
 def _negation(inner: Predicate) -> Predicate:
