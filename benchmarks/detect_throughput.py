@@ -33,17 +33,21 @@ def baseline(corpus: Path) -> int:
 
 
 def detect(corpus: Path) -> tuple[int, float]:
-    """The full pipeline with the built-in rule pack (store off: it is measured by the store's own tests).
+    """The pipeline ``jackwatch detect`` runs: the built-in rule pack, pricing, correlation (the store is left out:
+    it is measured by the store's own tests).
 
-    Returns the events read and the start-up time (ASN data, rule compilation), which is not a rate.
+    Returns the events read and the start-up time (ASN data, rule compilation, prices), which is not a rate.
     """
     started = time.perf_counter()
-    from jackwatch.detect.service import RuleSelection, build_detector, detect_cloudtrail
+    from jackwatch.cost import load_price_table
+    from jackwatch.detect.service import Pricing, RuleSelection, build_detector, detect_inputs
     from jackwatch.normalize.asn import AsnDb
+    from jackwatch.sources.inputs import ReadRequest
 
     detector = build_detector(RuleSelection(), AsnDb.load())
+    pricing = Pricing(load_price_table())
     startup = time.perf_counter() - started
-    result = detect_cloudtrail(detector, [str(corpus)])
+    result = detect_inputs(detector, [str(corpus)], ReadRequest(), pricing)
     return result.read.events_read, startup
 
 

@@ -12,7 +12,7 @@ grows with the minutes of activity, not with the number of calls; a finding's wi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -91,8 +91,8 @@ class _Use:
     invocations: int = 0
     tokens: TokenUsage | None = None
     usd: Decimal | None = None
-    request_ids: set[str] = field(default_factory=set)
-    billed_hours: set[int] = field(default_factory=set)
+    request_ids: set[str] | None = None  # created when needed: most minutes never hold one
+    billed_hours: range | None = None
 
 
 _Key = tuple[int, str, str, str | None, CostBasis]  # minute, provider, model, region, basis
@@ -112,6 +112,7 @@ class _Reader:
         self.usd = field_reader(fields, spec.usd) if spec.usd else _nothing
         self.hours = field_reader(fields, spec.hours) if spec.hours else _nothing
         self.has_tokens = bool(spec.tokens)
+        self.counts_calls = not spec.usd  # a billing row without a charge or tokens is not one call
 
 
 def _constant(value: str) -> Callable[[Event], object]:
@@ -164,8 +165,10 @@ class SpendLedger:
             basis = CostBasis.BILLING
         elif counts and any(count is not None for count in counts):
             basis = CostBasis.TOKENS
-        else:
+        elif reader.counts_calls:
             basis = CostBasis.INVOCATIONS
+        else:
+            return
         region = reader.region(event)
         minute = int(event.time.timestamp()) // MINUTE
         key = (minute, provider, model, region if isinstance(region, str) else None, basis)
@@ -176,13 +179,17 @@ class SpendLedger:
             use.usd = (use.usd or Decimal(0)) + Decimal(str(usd))
             hours = reader.hours(event)
             span = max(1, round(hours)) if isinstance(hours, int | float) and not isinstance(hours, bool) else 1
-            use.billed_hours.update(range(minute // MINUTES_PER_HOUR, minute // MINUTES_PER_HOUR + span))
+            first_hour = minute // MINUTES_PER_HOUR
+            covered = use.billed_hours or range(first_hour, first_hour + 1)
+            use.billed_hours = range(first_hour, max(covered.stop, first_hour + span))
         elif basis is CostBasis.TOKENS:
             usage = TokenUsage(counts[0], counts[1], counts[2] or 0, counts[3] or 0)
             use.tokens = usage if use.tokens is None else use.tokens + usage
             if isinstance(request_id, str):
                 self.priced_requests.add(request_id)
         elif isinstance(request_id, str):
+            if use.request_ids is None:
+                use.request_ids = set()
             use.request_ids.add(request_id)
 
     def cost(self, principal: str, start: datetime, end: datetime) -> CostFigures | None:
@@ -194,7 +201,7 @@ class SpendLedger:
         first, last = int(start.timestamp()) // MINUTE, int(end.timestamp()) // MINUTE
         inside = [(key, use) for key, use in uses.items() if first <= key[0] <= last]
         billed_hours = {
-            (hour, key[1]) for key, use in inside if key[4] is CostBasis.BILLING for hour in use.billed_hours
+            (hour, key[1]) for key, use in inside if use.billed_hours is not None for hour in use.billed_hours
         }
         records: list[UsageRecord] = []
         billed = Decimal(0)
@@ -242,7 +249,8 @@ class SpendLedger:
         """A minute's use as a record to price; CloudTrail calls an invocation log already priced are left out."""
         if use.tokens is not None:
             return UsageRecord(time, provider, model, region, use.tokens)
-        unpriced = use.invocations - len(use.request_ids & self.priced_requests)
+        logged = len(use.request_ids & self.priced_requests) if use.request_ids else 0
+        unpriced = use.invocations - logged
         return UsageRecord(time, provider, model, region, unpriced) if unpriced > 0 else None
 
 

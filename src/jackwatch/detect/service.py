@@ -8,10 +8,9 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,6 @@ from jackwatch.rules.loader import LoadResult, builtin_rule_files, load_rules
 from jackwatch.rules.settings import apply_settings, load_settings
 from jackwatch.rules.sources import SourceRegistry, default_registry
 from jackwatch.rules.spec import CompiledRule
-from jackwatch.sources.cloudtrail import read_cloudtrail
 from jackwatch.sources.inputs import ReadRequest, kinds_of, read_inputs
 from jackwatch.sources.stats import ReadStats
 
@@ -158,21 +156,6 @@ def detect_events(detector: Detector, events: Iterable[Event], read: ReadStats) 
     result = DetectionResult(findings, read, matches)
     result.seconds = time.perf_counter() - started
     return result
-
-
-def detect_cloudtrail(
-    detector: Detector,
-    inputs: Sequence[str],
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    endpoint_url: str | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> DetectionResult:
-    """Read CloudTrail from ``inputs`` (paths, ``-``, ``s3://``, ``sqs://``, ``lookup://``) and detect."""
-    read = ReadStats()
-    events = read_cloudtrail(inputs, read, since=since, until=until, endpoint_url=endpoint_url, progress=progress)
-    return detect_events(detector, events, read)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -196,3 +197,10 @@ def test_a_call_in_the_first_minute_of_the_window_counts() -> None:
     feed(book, [invoke(30)])
     cost = book.cost(THIEF, T0 + timedelta(seconds=30), T0 + timedelta(seconds=30))
     assert cost is not None and cost.usd == 0.0105
+
+
+def test_a_billing_row_without_a_usd_charge_or_tokens_is_not_priced_as_a_call() -> None:
+    book = ledger()
+    unconverted = replace(usage_row(0, 40.0), raw={**usage_row(0, 40.0).raw, "cost_usd": None})
+    feed(book, [unconverted])
+    assert book.cost(THIEF, T0, T0 + timedelta(hours=1)) is None
