@@ -257,7 +257,11 @@ def test_the_demo_into_a_store(db_url: str, demo_report: Report) -> None:
     assert [i["cost_usd"] for i in report["incidents"]] == [i["cost_usd"] for i in demo_report["incidents"]]
     listed = run_cli("findings", "--db", db_url, "--format", "json")
     assert listed.code == 0, listed.describe()
-    assert {f["id"]: f["count"] for f in listed.report()["findings"]} == counts
+    stored = listed.report()["findings"]
+    assert {f["id"]: f["count"] for f in stored if f["kind"] == "detection"} == counts
+    scanned = {f["id"] for f in stored if f["kind"] != "detection"}
+    expected = report["scan"]["summary"]["vulnerabilities"]
+    assert len(scanned) == sum(expected.values()) + len({s["fingerprint"] for s in report["scan"]["secrets"]})
 
 
 def test_a_trace_alone_is_a_demo_environment(tmp_path: Path, demo_manifest: Manifest) -> None:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from jackwatch.model.inventory import Ecosystem
+from jackwatch.sources.http import RetryPolicy
 from jackwatch.sources.stats import Problem
 from jackwatch.vulns.db import AdvisoryDb
 from jackwatch.vulns.dbfile import DbInfo, user_path
@@ -116,11 +117,25 @@ def update(
         help="Import this local OSV export instead of downloading: a zip, a directory or a record file (repeatable).",
     ),
     max_bytes: int = typer.Option(MAX_DOWNLOAD_BYTES, "--max-bytes", min=1, help="Largest archive downloaded."),
+    retries: int = typer.Option(
+        RetryPolicy().attempts - 1,
+        "--retries",
+        min=0,
+        help="Retries of a download that fails in a way that may pass (connection, timeout, HTTP 429 or 5xx).",
+    ),
 ) -> int:
     """Download osv.dev's advisories (or import local exports) and replace the user's advisory database."""
     wanted = list(dict.fromkeys(ecosystems or Ecosystem))
-    result = update_database(user_path(), wanted, base_url=url, local=sources or (), max_bytes=max_bytes)
     console = _stderr()
+    result = update_database(
+        user_path(),
+        wanted,
+        base_url=url,
+        local=sources or (),
+        max_bytes=max_bytes,
+        retry=RetryPolicy(attempts=retries + 1),
+        notify=lambda message: console.print(f"[yellow]retrying[/] {escape(message)}"),
+    )
     read = result.stats.read
     _print_problems(console, read.problems, read.problems_dropped)
     imported = ", ".join(f"{count} {name}" for name, count in sorted(result.stats.imported.items()))

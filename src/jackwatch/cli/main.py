@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from jackwatch import __version__
-from jackwatch.cli import db, demo, detect, findings, incidents, prices, rules
+from jackwatch.cli import assets, db, demo, detect, findings, incidents, prices, rules
 from jackwatch.cli import sbom as sbom_cli
 from jackwatch.cli import scan as scan_cli
 from jackwatch.errors import JackwatchError
@@ -31,6 +31,7 @@ app = typer.Typer(
 app.command(name="detect")(detect.detect)
 app.command(name="findings")(findings.findings)
 app.command(name="incidents")(incidents.incidents)
+app.command(name="assets")(assets.assets)
 app.command(name="demo")(demo.demo)
 app.command(name="prices")(prices.prices)
 app.add_typer(rules.app, name="rules")

@@ -18,13 +18,13 @@ from jackwatch.inventory.catalog import AiCatalog
 from jackwatch.inventory.directory import DirectoryRoot
 from jackwatch.inventory.image import open_image
 from jackwatch.inventory.sbom import read_sbom
-from jackwatch.inventory.scan import ScanResult, scan_findings, scan_packages, scan_root
-from jackwatch.model import Severity
+from jackwatch.inventory.scan import ScanResult, scan_assets, scan_findings, scan_packages, scan_root
+from jackwatch.model import Finding, Severity
 from jackwatch.outputs.cyclonedx import write_cyclonedx
 from jackwatch.outputs.sarif import write_sarif
 from jackwatch.outputs.scan_report import write_json, write_table
 from jackwatch.sources.stats import ReadStats
-from jackwatch.store import open_store
+from jackwatch.store import Store, open_store
 from jackwatch.vulns import AdvisoryDb, EpssScores, KevCatalog
 
 app = typer.Typer(
@@ -55,7 +55,11 @@ AdvisoriesOption = typer.Option(
 )
 KevOption = typer.Option(None, "--kev", help="CISA KEV catalog JSON to use instead of the bundled extract.")
 EpssOption = typer.Option(None, "--epss", help="EPSS scores CSV (epss_scores-YYYY-MM-DD.csv[.gz]) to add to matches.")
-StoreOption = typer.Option(True, "--store/--no-store", help="Record vulnerabilities and leaked keys as findings.")
+StoreOption = typer.Option(
+    True,
+    "--store/--no-store",
+    help="Record the scanned root and its packages as assets, vulnerabilities and leaked keys as findings.",
+)
 ScanFormatOption = typer.Option(
     ScanFormat.TABLE, "--format", "-f", help="table, json, sarif (2.1.0) or cyclonedx (1.6 JSON).", case_sensitive=False
 )
@@ -169,14 +173,14 @@ def finish(
     command: str,
     target: str,
 ) -> int:
-    """Store the findings (unless ``--no-store``), write the report, and give the exit code."""
-    findings = scan_findings(result, datetime.now(UTC))
+    """Store the assets and findings (unless ``--no-store``), write the report, and give the exit code."""
+    now = datetime.now(UTC)
     url = store_url(db) if store else None
     if url is not None:
         with open_store(url) as opened:
-            run_id = opened.start_run(command, [target])
-            opened.record_many((finding, ()) for finding in findings)
-            opened.finish_run(run_id, {"summary": result.summary(), "stats": result.stats.as_dict()})
+            findings = store_scan(opened, result, command, target, now)
+    else:
+        findings = scan_findings(result, now)
     with output_stream(output) as stream:
         writer = _WRITERS.get(fmt)
         if writer is None:
@@ -184,3 +188,16 @@ def finish(
         else:
             writer(result, stream)
     return exit_code(findings, threshold, False)
+
+
+def store_scan(store: Store, result: ScanResult, command: str, target: str, now: datetime) -> list[Finding]:
+    """Record a scan of ``target`` as a run of ``command``: its assets (the root and its packages) and its findings,
+    seen ``now``; the findings are returned."""
+    findings = scan_findings(result, now)
+    found = scan_assets(result)
+    run_id = store.start_run(command, [target])
+    store.upsert_assets(found, target=target, seen=now)
+    store.record_many((finding, ()) for finding in findings)
+    summary = {**result.summary(), "assets": len(found)}
+    store.finish_run(run_id, {"summary": summary, "stats": result.stats.as_dict()})
+    return findings

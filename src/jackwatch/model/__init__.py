@@ -3,7 +3,7 @@
 from jackwatch.model.cost import CostBasis, CostFigures, most_precise
 from jackwatch.model.event import Event
 from jackwatch.model.finding import Finding, FindingKind, finding_id
-from jackwatch.model.inventory import Asset, Ecosystem, Package, PackageLocation, normalize_name
+from jackwatch.model.inventory import Asset, Ecosystem, Package, PackageLocation, asset_id, normalize_name
 from jackwatch.model.severity import Severity
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "Package",
     "PackageLocation",
     "Severity",
+    "asset_id",
     "finding_id",
     "most_precise",
     "normalize_name",

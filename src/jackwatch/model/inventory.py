@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,11 +67,29 @@ class Package:
         return PackageURL(type="npm", namespace=scope or None, name=name, version=self.version).to_string()
 
 
+def asset_id(kind: str, ref: str, parent: str | None = None) -> str:
+    """Stable id of an asset: a hash of its kind, ref and parent's id, never of times or scan order."""
+    text = "\x1f".join((kind, ref, parent or ""))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True, slots=True)
 class Asset:
-    """Something jackwatch knows exists: ``ref`` is a stable URN (``image://sha256:…``, ``pypi://name@version``)."""
+    """Something jackwatch knows exists: ``ref`` is a stable URN (``image://sha256:…``, ``pkg:pypi/name@version``).
+
+    ``parent`` is the id of the asset it belongs to (a package's image or directory): the same package in two
+    images is two assets. ``version`` and ``purl`` are a package's; ``attrs`` never hold a secret.
+    """
 
     ref: str
     kind: str
     name: str
     attrs: Mapping[str, Any] = field(default_factory=dict)
+    parent: str | None = None
+    version: str | None = None
+    purl: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The asset's stable id (:func:`asset_id`)."""
+        return asset_id(self.kind, self.ref, self.parent)

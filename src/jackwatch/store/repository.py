@@ -1,4 +1,4 @@
-"""The finding store: open it (migrating it to the newest schema), record findings, query them, log runs."""
+"""The store: open it (migrating it to the newest schema), record findings and assets, query them, log runs."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ from sqlalchemy import Engine, case, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from jackwatch.errors import StoreError
-from jackwatch.model import Finding, FindingKind, Severity
+from jackwatch.model import Asset, Finding, FindingKind, Severity
+from jackwatch.store.assets import StoredAsset, asset_from_row, prepare_assets, write_assets
 from jackwatch.store.engine import WRITE, create_store_engine
 from jackwatch.store.merge import as_json
 from jackwatch.store.migrate import upgrade_to_head
 from jackwatch.store.rows import finding_from_row
-from jackwatch.store.tables import as_utc, findings, runs
+from jackwatch.store.tables import as_utc, assets, findings, runs
 from jackwatch.store.upsert import chunks, prepare, write
 from jackwatch.store.url import redact_url
 
@@ -27,7 +28,7 @@ Clock = Callable[[], datetime]
 RecordItem = tuple[Finding, Iterable[str]]
 
 BATCH_SIZE = 1_000
-"""Findings written per transaction by :meth:`Store.record_many`."""
+"""Findings (or assets) written per transaction by :meth:`Store.record_many` (:meth:`Store.upsert_assets`)."""
 
 
 def utc_now() -> datetime:
@@ -64,7 +65,8 @@ def open_store(url: str, *, clock: Clock = utc_now) -> Store:
 
 
 class Store:
-    """Findings upserted by id (distinct events counted once, whatever the number of runs) and run records.
+    """Findings upserted by id (distinct events counted once, whatever the number of runs), assets upserted by
+    id, and run records.
 
     Use it as a context manager, or call :meth:`close`.
     """
@@ -151,6 +153,38 @@ class Store:
         with self._errors("query findings"), self._engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [finding_from_row(row) for row in rows]
+
+    def upsert_assets(
+        self, items: Iterable[Asset], *, target: str, seen: datetime | None = None, batch_size: int = BATCH_SIZE
+    ) -> None:
+        """Upsert each asset, seen at ``seen`` (default: now) by a scan of ``target``, ``batch_size`` per transaction.
+
+        An asset already stored is merged (see :func:`~jackwatch.store.assets.merge_assets`): recording the same
+        scan twice changes nothing but ``last_seen``.
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be ≥ 1, not {batch_size}")
+        moment = self._clock() if seen is None else seen
+        for batch in chunks(items, batch_size):
+            pending = prepare_assets(batch, target, moment)
+            with self._errors("record assets"), self._writer.begin() as connection:
+                write_assets(connection, pending, self._clock())
+
+    def assets(
+        self, *, kind: str | None = None, parent: str | None = None, limit: int | None = None
+    ) -> list[StoredAsset]:
+        """Stored assets of ``kind`` (all kinds by default) and belonging to the asset ``parent`` (when given),
+        by kind, name, version and id."""
+        _check_limit(limit)
+        query = select(assets)
+        if kind is not None:
+            query = query.where(assets.c.kind == kind)
+        if parent is not None:
+            query = query.where(assets.c.parent_id == parent)
+        query = query.order_by(assets.c.kind, assets.c.name, assets.c.version, assets.c.id).limit(limit)
+        with self._errors("query assets"), self._engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [asset_from_row(row) for row in rows]
 
     def start_run(self, command: str, inputs: Sequence[str]) -> int:
         """Record the start of a run of ``command`` on ``inputs``; returns the run id."""

@@ -112,3 +112,30 @@ runs = Table(
     Index(None, "started_at"),
 )
 """One row per command run that wrote to the store (``detect`` …), with its inputs and statistics."""
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("ref", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("version", Text, nullable=True),
+    Column("purl", Text, nullable=True),
+    Column("parent_id", String(64), nullable=True),
+    Column("target", Text, nullable=False),
+    Column("attrs", JSONDocument, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "kind"),
+    Index(None, "ref"),
+    Index(None, "parent_id"),
+    Index(None, "last_seen"),
+)
+"""One row per asset id (images, directories, SBOMs and the packages found in them), upserted by each scan.
+
+``parent_id`` is the id of the asset this one belongs to (not a foreign key: a scan may store a package before
+its root); ``target`` is what the scan that saw it last was given (an archive, a directory, an SBOM file).
+"""

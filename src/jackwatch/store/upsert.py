@@ -28,7 +28,8 @@ T = TypeVar("T")
 Pending = Mapping[str, tuple[Finding, set[str]]]
 """Findings to write by id, each with every event id to link to it."""
 
-_IN_CHUNK = 500
+IN_CHUNK = 500
+"""Rows per statement (and ids per ``IN`` list) of an upsert."""
 _LINK_CHUNK = 50_000
 
 
@@ -62,8 +63,8 @@ def write(connection: Connection, pending: Pending, now: datetime) -> None:
     """Upsert every pending finding and its event links, in the connection's open transaction."""
     ids = sorted(pending)
     new_rows = [finding_values(pending[finding_id][0], now) for finding_id in ids]
-    for chunk in chunks(new_rows, _IN_CHUNK):
-        connection.execute(_insert_ignore(connection, findings), chunk)
+    for chunk in chunks(new_rows, IN_CHUNK):
+        connection.execute(insert_ignore(connection, findings), chunk)
     stored = _lock(connection, ids)
     links = ((finding_id, event_id) for finding_id in ids for event_id in sorted(pending[finding_id][1]))
     for link_chunk in chunks(links, _LINK_CHUNK):
@@ -75,7 +76,7 @@ def write(connection: Connection, pending: Pending, now: datetime) -> None:
         merged = replace(merged, count=max(merged.count, linked.get(finding_id, 0)))
         changes.append({"b_id": finding_id, **finding_values(merged, now, insert=False)})
     statement = update(findings).where(findings.c.id == bindparam("b_id"))
-    for change_chunk in chunks(changes, _IN_CHUNK):
+    for change_chunk in chunks(changes, IN_CHUNK):
         connection.execute(statement, change_chunk)
 
 
@@ -88,7 +89,7 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def _lock(connection: Connection, ids: Sequence[str]) -> dict[str, Finding]:
     stored: dict[str, Finding] = {}
-    for chunk in chunks(ids, _IN_CHUNK):
+    for chunk in chunks(ids, IN_CHUNK):
         query = select(findings).where(findings.c.id.in_(chunk)).order_by(findings.c.id).with_for_update()
         stored.update((row["id"], finding_from_row(row)) for row in connection.execute(query).mappings())
     return stored
@@ -96,7 +97,7 @@ def _lock(connection: Connection, ids: Sequence[str]) -> dict[str, Finding]:
 
 def _linked_counts(connection: Connection, ids: Sequence[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for chunk in chunks(ids, _IN_CHUNK):
+    for chunk in chunks(ids, IN_CHUNK):
         query = (
             select(finding_events.c.finding_id, func.count())
             .where(finding_events.c.finding_id.in_(chunk))
@@ -106,7 +107,7 @@ def _linked_counts(connection: Connection, ids: Sequence[str]) -> dict[str, int]
     return counts
 
 
-def _insert_ignore(connection: Connection, table: Table) -> Insert:
+def insert_ignore(connection: Connection, table: Table) -> Insert:
     """``INSERT … ON CONFLICT DO NOTHING`` in the connection's dialect."""
     if connection.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()

@@ -87,7 +87,7 @@ def test_update_from_a_local_export(data_home: Path, tmp_path: Path) -> None:
 
 def test_a_failed_download_exits_2_and_keeps_the_bundled_database(data_home: Path, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/osv/PyPI/all.zip").respond_with_data("no", status=503)
-    result = run_cli("db", "update", "-e", "PyPI", "--url", httpserver.url_for("/osv"))
+    result = run_cli("db", "update", "-e", "PyPI", "--url", httpserver.url_for("/osv"), "--retries", "0")
     assert result.code == 2
     assert "error:" in result.stderr and "HTTP 503" in result.stderr
     assert "Traceback" not in result.stderr

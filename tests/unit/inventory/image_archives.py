@@ -4,7 +4,7 @@
   ``manifest.json``, ``repositories``; a layer used twice is a symlink to the first copy) and the layout of
   Docker 25 and later (``blobs/sha256/…`` with ``manifest.json``, ``index.json`` and ``oci-layout``);
 * OCI image layouts (``skopeo copy … oci:dir``, ``crane pull --format=oci``), as a directory or a tarball,
-  with plain or gzip layers, one image per descriptor or a multi-platform image index.
+  with plain, gzip or zstd layers, one image per descriptor or a multi-platform image index.
 
 Layers are PAX tarballs with the entries image builders write (directories end with ``/``, no ``./``).
 """
@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
+
+import zstandard
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -84,6 +86,15 @@ def gz(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=6, mtime=0)
 
 
+def zst(data: bytes, *, frame_size: int | None = None) -> bytes:
+    """zstd as ``zstd -3`` writes it (one frame, with checksum), or frames of ``frame_size`` input bytes each
+    (as ``zstd:chunked`` and the seekable format cut a layer)."""
+    compressor = zstandard.ZstdCompressor(level=3, write_checksum=True)
+    if frame_size is None:
+        return compressor.compress(data)
+    return b"".join(compressor.compress(data[at : at + frame_size]) for at in range(0, len(data), frame_size))
+
+
 def digest(data: bytes) -> str:
     return f"sha256:{hashlib.sha256(data).hexdigest()}"
 
@@ -96,13 +107,22 @@ class ImageSpec:
     tags: Sequence[str] = ("registry.example.com/team/app:1.0",)
     platform: str = "linux/amd64"
     gzip_layers: bool = False
+    zstd_layers: bool = False
+    media_types: Sequence[str] = ()
+    """What the manifest says of each layer, when not what it is."""
     env: Sequence[str] = ("PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8")
     labels: dict[str, str] = field(default_factory=lambda: {"org.opencontainers.image.source": "https://example.org"})
     extra_config: dict[str, Any] = field(default_factory=dict)
 
     def blobs(self) -> list[bytes]:
         """The layers as stored."""
-        return [gz(data) if self.gzip_layers else data for data in self.layers]
+        return [zst(data) if self.zstd_layers else gz(data) if self.gzip_layers else data for data in self.layers]
+
+    def media_type(self, number: int) -> str:
+        """The manifest's media type of layer ``number``."""
+        if self.media_types:
+            return self.media_types[number]
+        return OCI_LAYER + ("+zstd" if self.zstd_layers else "+gzip" if self.gzip_layers else "")
 
     def config(self) -> bytes:
         """The image configuration, as ``docker build`` (BuildKit) writes it."""
@@ -201,10 +221,9 @@ def _manifest(image: ImageSpec, blobs: dict[str, bytes]) -> tuple[bytes, dict[st
     config = image.config()
     blobs[digest(config)] = config
     layers = []
-    for blob in image.blobs():
+    for number, blob in enumerate(image.blobs()):
         blobs[digest(blob)] = blob
-        media_type = OCI_LAYER + ("+gzip" if image.gzip_layers else "")
-        layers.append({"mediaType": media_type, "digest": digest(blob), "size": len(blob)})
+        layers.append({"mediaType": image.media_type(number), "digest": digest(blob), "size": len(blob)})
     manifest = json.dumps(
         {
             "schemaVersion": 2,

@@ -5,7 +5,16 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from tests.unit.inventory.image_archives import ImageSpec, Member, digest, docker_save, file, layer, whiteout
+from tests.unit.inventory.image_archives import (
+    ImageSpec,
+    Member,
+    digest,
+    docker_save,
+    file,
+    layer,
+    oci_layout,
+    whiteout,
+)
 from tests.unit.inventory.trees import metadata_text, record_line
 from tests.unit.secrets.samples import openai_key
 
@@ -65,3 +74,19 @@ def test_packages_keys_env_and_history_of_an_image(tmp_path: Path) -> None:
     assert [step.layer for step in steps] == [digest(base), None, digest(upgrade)]
     [from_history] = scan_commands(steps)
     assert (from_history.fingerprint, from_history.within, from_history.layer) == (fingerprint(key), "step 2", None)
+
+
+def test_packages_and_keys_in_zstd_layers(tmp_path: Path) -> None:
+    key = openai_key(random.Random(4)).secret
+    base = layer(*installed("transformers", "4.30.0", "transformers"), *installed("gradio", "3.34.0", "gradio"))
+    top = layer(file("srv/app/.env", f"OPENAI_API_KEY={key}\n"))
+    (tmp_path / "layout").mkdir()
+    with open_image(oci_layout(tmp_path / "layout", ImageSpec([base, top], zstd_layers=True))) as root:
+        packages = discover_packages(root, root.stats)
+        leaks = scan_root(root, root.stats)
+        assert not root.stats.problems
+    assert [(package.key, package.version, package.locations[0].layer) for package in packages] == [
+        ("gradio", "3.34.0", digest(base)),
+        ("transformers", "4.30.0", digest(base)),
+    ]
+    assert [(leak.fingerprint, leak.layer) for leak in leaks] == [(fingerprint(key), digest(top))]

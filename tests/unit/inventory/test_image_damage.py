@@ -18,6 +18,7 @@ from tests.unit.inventory.image_archives import (
     gz,
     layer,
     oci_layout,
+    zst,
 )
 
 from jackwatch.errors import ContentError
@@ -25,6 +26,7 @@ from jackwatch.inventory.image import ImageLimits, open_image
 from jackwatch.inventory.image.documents import MissingBlob
 
 MiB = 1024 * 1024
+COMPRESS = {"gzip": gz, "zstd": zst}
 NOISE = bytes(range(256)) * 64  # 16 KiB that gzip cannot shrink much at level 6
 
 
@@ -41,11 +43,13 @@ def blob(layout: Path, data: bytes) -> Path:
     return layout / "blobs/sha256" / digest(data)[7:]
 
 
-def test_a_truncated_gzip_layer_keeps_what_precedes_the_cut(tmp_path: Path) -> None:
+@pytest.mark.parametrize("codec", COMPRESS)
+def test_a_truncated_compressed_layer_keeps_what_precedes_the_cut(tmp_path: Path, codec: str) -> None:
     middle = many_files("srv/middle", 40)
-    image = ImageSpec([layer(file("etc/hostname", "base")), middle, layer(file("srv/top", "top"))], gzip_layers=True)
+    layers = [layer(file("etc/hostname", "base")), middle, layer(file("srv/top", "top"))]
+    image = ImageSpec(layers, gzip_layers=codec == "gzip", zstd_layers=codec == "zstd")
     layout = oci_directory(tmp_path, image)
-    packed = blob(layout, gz(middle))
+    packed = blob(layout, COMPRESS[codec](middle))
     packed.write_bytes(packed.read_bytes()[: packed.stat().st_size // 2])
     with open_image(layout) as root:
         files = list(root.files())
@@ -55,11 +59,13 @@ def test_a_truncated_gzip_layer_keeps_what_precedes_the_cut(tmp_path: Path) -> N
         assert kept == [f"srv/middle/f{n:03}.txt" for n in range(len(kept))]
         for n, path in enumerate(kept):  # every file kept is whole
             assert root.read(path) == NOISE[n:] + str(n).encode()
+        assert root.read("srv/top") == b"top" and root.read("etc/hostname") == b"base"
         [problem] = root.stats.problems
-        assert problem.reason == "truncated_gzip"
-        assert problem.location.path == f"{layout.resolve()}!blobs/sha256/{digest(gz(middle))[7:]}"
+        assert problem.reason == f"truncated_{codec}"
+        assert problem.location.path == f"{layout.resolve()}!blobs/sha256/{digest(COMPRESS[codec](middle))[7:]}"
         assert "members before it are kept" in problem.message
         assert (root.stats.files_read, root.stats.files_failed) == (2, 1)
+        assert [info.compression for info in root.layers] == [codec] * 3
 
 
 def test_a_truncated_plain_layer_drops_the_file_cut_short(tmp_path: Path) -> None:
@@ -178,11 +184,13 @@ def test_a_missing_configuration_is_a_content_error(tmp_path: Path) -> None:
         open_image(layout)
 
 
-def test_a_decompression_bomb_stops_at_the_cap(tmp_path: Path) -> None:
+@pytest.mark.parametrize("codec", COMPRESS)
+def test_a_decompression_bomb_stops_at_the_cap(tmp_path: Path, codec: str) -> None:
     bomb = layer(file("srv/before", "kept"), file("srv/zeros.bin", bytes(64 * MiB)), file("srv/after", "never"))
-    packed = gz(bomb)
+    packed = COMPRESS[codec](bomb)
     assert len(packed) < MiB // 8  # a small blob that unpacks to 64 MiB
-    image = ImageSpec([bomb, layer(file("srv/next-layer", "skipped"))], gzip_layers=True)
+    layers = [bomb, layer(file("srv/next-layer", "skipped"))]
+    image = ImageSpec(layers, gzip_layers=codec == "gzip", zstd_layers=codec == "zstd")
     limits = ImageLimits(max_unpacked_bytes=4 * MiB)
     with open_image(oci_directory(tmp_path, image), limits=limits) as root:
         assert list(root.files()) == ["srv/before"]
@@ -208,13 +216,25 @@ def test_the_single_file_size_cap(tmp_path: Path) -> None:
         assert problem.reason == "member_too_large" and problem.location.path.endswith("!model.safetensors")
 
 
-def test_zstd_layers_are_reported_as_unsupported(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("damaged", "reason"),
+    [
+        (b"\x28\xb5\x2f\xfd" + bytes(64), "truncated_zstd"),  # a frame header, then empty blocks until the end
+        (b"\x28\xb5\x2f\xfd\x08" + bytes(64), "invalid_zstd"),  # the reserved bit of the frame header
+        (zst(layer(file("a", "a")))[:-2] + b"\x00\x00", "invalid_zstd"),  # the checksum does not match
+        (b"\x13" * 2048, "invalid_zstd"),  # no frame at all, and the manifest says zstd
+    ],
+)
+def test_a_damaged_zstd_layer_is_reported_and_the_others_read(tmp_path: Path, damaged: bytes, reason: str) -> None:
     first = layer(file("a", "a"))
-    layout = oci_directory(tmp_path, ImageSpec([first, layer(file("b", "b"))]))
-    blob(layout, first).write_bytes(b"\x28\xb5\x2f\xfd" + bytes(64))  # a zstd frame where the tar was
+    layout = oci_directory(tmp_path, ImageSpec([first, layer(file("b", "b"))], zstd_layers=True))
+    blob(layout, zst(first)).write_bytes(damaged)
     with open_image(layout) as root:
         assert list(root.files()) == ["b"]
-        assert dict(root.stats.skipped) == {"unsupported_layer": 1}
+        assert root.read("b") == b"b"
+        [problem] = root.stats.problems
+        assert problem.reason == reason and problem.location.path.endswith(digest(zst(first))[7:])
+        assert [info.compression for info in root.layers] == ["zstd", "zstd"]
 
 
 def test_gnu_sparse_members_are_reported(tmp_path: Path) -> None:

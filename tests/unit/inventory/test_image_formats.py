@@ -10,11 +10,13 @@ from tests.unit.inventory.image_archives import (
     ImageSpec,
     digest,
     docker_save,
+    edit_archive,
     file,
     gz,
     layer,
     oci_layout,
     write_tar,
+    zst,
 )
 
 from jackwatch.errors import ConfigError, ContentError, SourceError
@@ -65,6 +67,74 @@ def test_oci_layout_directory_and_tarball(tmp_path: Path) -> None:
             assert [info.digest for info in root.layers] == [digest(blob) for blob in image.blobs()]
             assert [info.diff_id for info in root.layers] == [digest(data) for data in image.layers]
             assert root.read("srv/app/VERSION") == b"1.0"
+
+
+def test_zstd_layers_in_an_oci_layout_directory_and_tarball(tmp_path: Path) -> None:
+    image = app("1.0", zstd_layers=True)
+    assert all(blob.startswith(b"\x28\xb5\x2f\xfd") for blob in image.blobs())
+    (tmp_path / "layout").mkdir()
+    for where in (oci_layout(tmp_path / "layout", image), oci_layout(tmp_path / "oci.tar", image, tarball=True)):
+        with open_image(where) as root:
+            assert [info.compression for info in root.layers] == ["zstd", "zstd"]
+            assert [info.diff_id for info in root.layers] == [digest(data) for data in image.layers]
+            assert list(root.files()) == ["etc/os-release", "etc/passwd", "srv/app/VERSION"]
+            assert root.read("srv/app/VERSION") == b"1.0"
+            assert root.read("etc/passwd") == b"root:x:0:0::/root:/bin/sh\n"
+            assert root.read("etc/os-release") == b"ID=debian\n"  # back to the first file of a layer read before
+            assert not root.stats.problems
+            decoders = [stream.raw._decoder for stream in root._streams if stream is not None]  # type: ignore[attr-defined]
+            assert decoders[1] is None  # released when another layer is read
+
+
+def test_zstd_layers_with_docker_media_types_in_a_docker_25_save(tmp_path: Path) -> None:
+    image = app("2.0", zstd_layers=True, media_types=["application/vnd.docker.image.rootfs.diff.tar.zstd"] * 2)
+    (tmp_path / "layout").mkdir()
+    for where in (oci_layout(tmp_path / "layout", image), docker_save(tmp_path / "app.tar", image, modern=True)):
+        with open_image(where) as root:
+            assert [info.compression for info in root.layers] == ["zstd", "zstd"]
+            assert root.read("srv/app/VERSION") == b"2.0"
+            assert not root.stats.problems
+
+
+def test_a_zstd_layer_of_many_frames(tmp_path: Path) -> None:
+    """zstd:chunked and the seekable format cut a layer in frames (and add skippable frames of their own)."""
+    files = [file(f"srv/data/part{n:02}.txt", f"part {n}\n".encode() * 2000) for n in range(30)]
+    data = layer(*files)
+    skippable = b"\x50\x2a\x4d\x18" + (4).to_bytes(4, "little") + b"toc!"
+    chunked = zst(data, frame_size=16 * 1024) + skippable
+    image = ImageSpec([data], zstd_layers=True)
+    layout = oci_layout(tmp_path / "image.tar", image, tarball=True)
+    edit_archive(layout, {f"blobs/sha256/{digest(zst(data))[7:]}": chunked})
+    with open_image(layout) as root:
+        for member in reversed(files):
+            assert root.read(member.info.name) == member.data
+        assert not root.stats.problems
+
+
+@pytest.mark.parametrize(
+    ("compression", "declared"),
+    [
+        ("zstd", "application/vnd.oci.image.layer.v1.tar+gzip"),
+        ("gzip", "application/vnd.oci.image.layer.v1.tar+zstd"),
+        ("none", "application/vnd.oci.image.layer.v1.tar+zstd"),
+        ("zstd", "application/vnd.docker.image.rootfs.diff.tar"),
+    ],
+)
+def test_a_layer_whose_media_type_lies_is_read_as_its_bytes_show(
+    tmp_path: Path, compression: str, declared: str
+) -> None:
+    image = app("1.0", media_types=[declared] * 2)
+    packed = {"zstd": zst, "gzip": gz, "none": bytes}[compression]
+    (tmp_path / "layout").mkdir()
+    layout = oci_layout(tmp_path / "layout", image)
+    for data in image.layers:  # the blobs as they really are, under the digests the manifest gives
+        (layout / "blobs/sha256" / digest(data)[7:]).write_bytes(packed(data))
+    with open_image(layout) as root:
+        assert [info.compression for info in root.layers] == [compression] * 2
+        assert root.read("srv/app/VERSION") == b"1.0"
+        assert not root.stats.skipped  # nothing lost
+        assert [problem.reason for problem in root.stats.problems] == ["media_type_mismatch"] * 2
+        assert declared in root.stats.problems[0].message
 
 
 def test_the_configuration_is_exposed(tmp_path: Path) -> None:
@@ -196,7 +266,7 @@ def test_what_is_not_an_image_is_refused_clearly(tmp_path: Path) -> None:
     (tmp_path / "random.bin").write_bytes(b"\x01\x02 not a tar" * 100)
     with pytest.raises(ContentError, match="not a readable image archive"):
         open_image(tmp_path / "random.bin")
-    (tmp_path / "image.tar.zst").write_bytes(b"\x28\xb5\x2f\xfd" + bytes(100))
+    (tmp_path / "image.tar.zst").write_bytes(zst(write_tar(tmp_path / "x.tar", [file("README", "x")]).read_bytes()))
     with pytest.raises(ContentError, match="zstd-compressed archive"):
         open_image(tmp_path / "image.tar.zst")
     (tmp_path / "empty").mkdir()

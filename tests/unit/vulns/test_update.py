@@ -15,6 +15,7 @@ from werkzeug import Request, Response
 
 from jackwatch.errors import SourceError
 from jackwatch.model.inventory import Ecosystem
+from jackwatch.sources.http import RetryPolicy
 from jackwatch.vulns.db import AdvisoryDb
 from jackwatch.vulns.update import OSV_LICENSE, export_url, update_database
 
@@ -140,8 +141,11 @@ def test_an_unreachable_server_is_a_source_error(target: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(SourceError, match=rf"127\.0\.0\.1:{port}/PyPI/all\.zip"):
-        update_database(target, [Ecosystem.PYPI], base_url=f"http://127.0.0.1:{port}")
+    waits: list[float] = []
+    retry = RetryPolicy(attempts=3, sleep=waits.append)
+    with pytest.raises(SourceError, match=rf"127\.0\.0\.1:{port}/PyPI/all\.zip: ConnectError: .*gave up after 3"):
+        update_database(target, [Ecosystem.PYPI], base_url=f"http://127.0.0.1:{port}", retry=retry)
+    assert waits == [1.0, 2.0]  # a refused connection may be a server restarting: retried
 
 
 def test_local_exports_are_imported_offline(tmp_path: Path, target: Path) -> None:

@@ -17,9 +17,9 @@ from jackwatch.inventory.image.limits import Budget, ImageLimits, LimitReached
 from jackwatch.inventory.image.paths import SymlinkLoop, normalize_member, resolve
 from jackwatch.inventory.image.streams import BUFFER_SIZE, CorruptStream, Section, buffered
 from jackwatch.inventory.image.tarwalk import walk_tar
+from jackwatch.inventory.image.zstd_seek import ZSTD_MAGIC, is_zstd
 from jackwatch.sources.stats import ReadStats
 
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 MAX_ARCHIVE_MEMBERS = 100_000
 """Members of an outer archive (a ``docker save`` of many images has a few per layer)."""
 
@@ -151,7 +151,7 @@ def open_blobs(path: Path, limits: ImageLimits, stats: ReadStats) -> Blobs:
         raise SourceError(f"cannot open image {path}: {exc.strerror or exc}") from None
     try:
         magic = file.peek(len(ZSTD_MAGIC))[: len(ZSTD_MAGIC)]
-        if magic.startswith(ZSTD_MAGIC):
+        if is_zstd(magic):
             raise ContentError("zstd-compressed archive: decompress it first (zstd -d)", Location(str(path)))
         base = buffered(GzipReader(file)) if magic.startswith(GZIP_MAGIC) else file
         return TarBlobs(path, base, limits, stats)

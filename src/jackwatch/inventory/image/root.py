@@ -11,7 +11,7 @@ from jackwatch.inventory.image.blobs import Blobs, open_blobs
 from jackwatch.inventory.image.choose import choose_image
 from jackwatch.inventory.image.config import ImageConfig
 from jackwatch.inventory.image.index import Entry, Kind
-from jackwatch.inventory.image.layers import IndexedLayers, LayerInfo, index_layers
+from jackwatch.inventory.image.layers import IndexedLayers, LayerInfo, index_layers, release
 from jackwatch.inventory.image.layout import Image
 from jackwatch.inventory.image.limits import ImageLimits
 from jackwatch.inventory.image.paths import resolve
@@ -58,6 +58,8 @@ class ImageRoot:
         self._index = layers.index.entries
         self._symlink_target = layers.index.symlink_target
         self._streams = layers.streams
+        self._reading: int | None = None
+        """The layer read last: the decoder of a compressed layer is kept only while it is being read."""
         self.layers: tuple[LayerInfo, ...] = layers.layers
         self.stats = stats
         self.bytes_unpacked = layers.unpacked
@@ -106,6 +108,9 @@ class ImageRoot:
         stream = self._streams[entry.data_layer]
         if stream is None:
             raise OSError(errno.EIO, "its layer cannot be read", self._where(path))
+        if self._reading is not None and self._reading != entry.data_layer:
+            release(self._streams[self._reading])
+        self._reading = entry.data_layer
         stream.seek(entry.offset)
         data = stream.read(entry.size)
         if len(data) != entry.size:
