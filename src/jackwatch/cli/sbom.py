@@ -39,7 +39,7 @@ def sbom(
     Exit codes: 0 done; 2 bad usage or unreadable input.
     """
     stats = ReadStats()
-    database = load_advisories(advisories, kev, epss)
+    database = load_advisories(advisories, kev, epss, stats)
     result = scan_root(DirectoryRoot(path, stats), db=database, catalog=AiCatalog.load(), stats=stats)
     with output_stream(output) as stream:
         write_cyclonedx(result, stream)

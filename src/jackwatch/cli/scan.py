@@ -89,7 +89,7 @@ def fs(
     """
     threshold = parse_severity(fail_on)
     stats = ReadStats()
-    database = load_advisories(advisories, kev, epss)
+    database = load_advisories(advisories, kev, epss, stats)
     result = scan_root(DirectoryRoot(path, stats), db=database, catalog=AiCatalog.load(), stats=stats)
     return finish(result, fmt, output, threshold, db, store, "scan fs", str(path))
 
@@ -116,8 +116,8 @@ def image(
     Exit codes: 0 done; 1 a finding reached --fail-on; 2 bad usage or unreadable input.
     """
     threshold = parse_severity(fail_on)
-    database = load_advisories(advisories, kev, epss)
     with open_image(archive, image=ref, platform=platform) as root:
+        database = load_advisories(advisories, kev, epss, root.stats)
         result = scan_root(
             root, db=database, catalog=AiCatalog.load(), stats=root.stats, config=root.config, kind="image"
         )
@@ -143,19 +143,20 @@ def sbom(
     Exit codes: 0 done; 1 a finding reached --fail-on; 2 bad usage or an unreadable or invalid document.
     """
     threshold = parse_severity(fail_on)
-    database = load_advisories(advisories, kev, epss)
     stats = ReadStats()
+    database = load_advisories(advisories, kev, epss, stats)
     packages = read_sbom(file, stats)
     scanned = scan_packages(packages, db=database, catalog=AiCatalog.load(), stats=stats)
     result = ScanResult(str(file), "sbom", scanned, [], stats)
     return finish(result, fmt, output, threshold, db, store, "scan sbom", str(file))
 
 
-def load_advisories(path: Path | None, kev: Path | None, epss: Path | None) -> AdvisoryDb:
-    """The advisory database with its KEV and EPSS enrichment; unreadable files are a :class:`ConfigError`."""
+def load_advisories(path: Path | None, kev: Path | None, epss: Path | None, stats: ReadStats) -> AdvisoryDb:
+    """The advisory database with its KEV and EPSS enrichment; unreadable files are a :class:`ConfigError`,
+    entries of ``kev`` and rows of ``epss`` that cannot be used are reported in ``stats``."""
     try:
-        catalog = KevCatalog.load(kev) if kev is not None else None
-        scores = EpssScores.load(epss) if epss is not None else None
+        catalog = KevCatalog.load(kev, stats) if kev is not None else None
+        scores = EpssScores.load(epss, stats) if epss is not None else None
         return AdvisoryDb.load(path, kev=catalog, epss=scores)
     except OSError as error:
         raise ConfigError(f"cannot read {error.filename or path}: {error.strerror or error}") from None

@@ -95,7 +95,8 @@ class _Use:
     billed_hours: range | None = None
 
 
-_Key = tuple[int, str, str, str | None, CostBasis]  # minute, provider, model, region, basis
+_Kind = tuple[str, str, str | None, CostBasis]  # provider, model, region, basis: one shared copy of each
+_Key = tuple[int, _Kind]  # minute, kind
 
 
 class _Reader:
@@ -143,6 +144,7 @@ class SpendLedger:
         counted = [reader.has_tokens for reader in self.readers.values()]
         self.join = any(counted) and not all(counted)  # calls counted without tokens, and calls with tokens
         self.uses: dict[str, dict[_Key, _Use]] = {}
+        self.kinds: dict[_Kind, _Kind] = {}  # each (provider, model, region, basis) once, shared by every minute
         self.priced_requests: set[str] = set()
 
     def tap(self, events: Iterable[Event]) -> Iterator[Event]:
@@ -171,8 +173,11 @@ class SpendLedger:
             return
         region = reader.region(event)
         minute = int(event.time.timestamp()) // MINUTE
-        key = (minute, provider, model, region if isinstance(region, str) else None, basis)
-        use = self.uses.setdefault(principal, {}).setdefault(key, _Use())
+        kind = (provider, model, region if isinstance(region, str) else None, basis)
+        key = (minute, self.kinds.setdefault(kind, kind))
+        use = self.uses.setdefault(principal, {}).get(key)
+        if use is None:
+            use = self.uses[principal][key] = _Use()
         use.invocations += 1
         request_id = reader.request_id(event) if self.join else None
         if basis is CostBasis.BILLING:
@@ -201,12 +206,12 @@ class SpendLedger:
         first, last = int(start.timestamp()) // MINUTE, int(end.timestamp()) // MINUTE
         inside = [(key, use) for key, use in uses.items() if first <= key[0] <= last]
         billed_hours = {
-            (hour, key[1]) for key, use in inside if use.billed_hours is not None for hour in use.billed_hours
+            (hour, key[1][0]) for key, use in inside if use.billed_hours is not None for hour in use.billed_hours
         }
         records: list[UsageRecord] = []
         billed = Decimal(0)
         bases: set[CostBasis] = set()
-        for (minute, provider, model, region, basis), use in inside:
+        for (minute, (provider, model, region, basis)), use in inside:
             if basis is CostBasis.BILLING:
                 billed += use.usd or Decimal(0)
             elif (minute // MINUTES_PER_HOUR, provider) in billed_hours:
@@ -234,7 +239,7 @@ class SpendLedger:
     def unpriced_models(self) -> list[str]:
         """Every ``provider model`` used in the run that the price table does not know (priced as unknown, not 0)."""
         used = {
-            (key[1], key[2], key[3]) for uses in self.uses.values() for key in uses if key[4] is not CostBasis.BILLING
+            (provider, model, region) for provider, model, region, basis in self.kinds if basis is not CostBasis.BILLING
         }
         unknown = {
             f"{price.provider} {price.model}"

@@ -204,3 +204,17 @@ def test_a_malformed_epss_file_exits_2(
 def assert_matches(pattern: str, text: str) -> None:
     flat = " ".join(text.split())  # the console may wrap long messages
     assert re.search(pattern, flat), text
+
+
+@pytest.mark.parametrize("kind", TARGETS)
+def test_unusable_kev_entries_and_epss_rows_are_reported_and_the_rest_used(
+    advisories: Path, tmp_path: Path, kind: str
+) -> None:
+    kev = tmp_path / "kev.json"
+    kev.write_text(json.dumps({**KEV, "vulnerabilities": [{"vendorProject": "no id"}, *KEV["vulnerabilities"]]}))
+    epss = tmp_path / "epss.csv"
+    epss.write_text(EPSS + "CVE-2099-10003,not-a-score\n")
+    run = scan(advisories, TARGETS[kind](tmp_path), "--kev", kev, "--epss", epss)
+    assert by_package(run)["mlflow"]["kev"] is True
+    skipped = run.json()["stats"]["skipped_by_reason"]
+    assert (skipped.get("invalid_kev_entry"), skipped.get("invalid_epss_row")) == (1, 1)
