@@ -12,7 +12,11 @@ carries the same instant as a datetime. Paths and arguments that are not valid U
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
 from typing import Literal, NotRequired, TypedDict
+
+from jackwatch.model.event import Event
 
 SOURCE = "syscall"
 """The source name of runtime events (Falco's)."""
@@ -107,3 +111,25 @@ class RuntimeRecord(TypedDict):
     exit_code: NotRequired[int]  # procexit
     host: NotRequired[str]  # hostname of the machine the sensor ran on
     lossy: NotRequired[bool]
+
+
+def event_id(record: RuntimeRecord) -> str:
+    """The stable id of a runtime event: a hash of (host, pid, process start, type, time).
+
+    The same kernel event always gets the same id, so writing it twice (events file and store, or a replay)
+    never makes two events; two events of one process differ at least in their type or nanosecond time.
+    """
+    proc = record["proc"]
+    parts = (record.get("host", ""), str(proc["pid"]), str(proc.get("start", "")), record["type"], str(record["time"]))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def event_time(record: RuntimeRecord) -> datetime:
+    """The record's time (ns since the epoch) as an aware UTC datetime (microsecond precision)."""
+    seconds, nanoseconds = divmod(record["time"], 1_000_000_000)
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=nanoseconds // 1000)
+
+
+def to_event(record: RuntimeRecord, origin: str = "") -> Event:
+    """The :class:`Event` of a runtime record: source ``syscall``, named by ``evt.type``, the record as raw."""
+    return Event(SOURCE, record["type"], event_time(record), event_id(record), record, origin)
