@@ -184,7 +184,7 @@ def test_a_malformed_kev_file_exits_2(
     [
         ("epss.csv", b"#model_version:v2025.03.14\ncve,score\nCVE-1999-0001,0.1\n", r"epss\.csv:2: not an EPSS file"),
         ("epss.csv", b"", r"epss\.csv:1: not an EPSS file: expected the header cve,epss,percentile"),
-        ("epss.csv.gz", gzip.compress(EPSS.encode())[:40], r"epss\.csv\.gz: cannot read the EPSS file"),
+        ("epss.csv.gz", gzip.compress(EPSS.encode(), mtime=0)[:40], r"epss\.csv\.gz: cannot read the EPSS file"),
         ("epss.csv", b"\xff\xfe cve,epss,percentile", r"epss\.csv: cannot read the EPSS file"),
         ("epss.csv", None, r"epss\.csv: cannot read the EPSS file"),
     ],
