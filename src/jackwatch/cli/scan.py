@@ -11,6 +11,7 @@ from typing import IO
 
 import typer
 
+from jackwatch.cli import scan_aws, scan_k8s
 from jackwatch.cli.common import DbOption, OutputOption, exit_code, output_stream, store_url
 from jackwatch.cli.options import parse_severity
 from jackwatch.errors import ConfigError, ContentError
@@ -31,6 +32,8 @@ app = typer.Typer(
     help="Inventory AI packages, match them against vulnerability advisories, and find keys in plain sight.",
     no_args_is_help=True,
 )
+app.command(name="k8s")(scan_k8s.k8s)
+app.command(name="aws")(scan_aws.aws)
 
 
 class ScanFormat(StrEnum):

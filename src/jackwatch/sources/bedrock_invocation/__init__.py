@@ -66,7 +66,7 @@ def _s3_reader(
     """What reads an ``s3://`` input (boto3 is loaded here, for S3 inputs only)."""
     import boto3
 
-    from jackwatch.sources.cloudtrail.aws import AwsAccess
+    from jackwatch.aws import AwsAccess
     from jackwatch.sources.cloudtrail.s3 import read_s3
 
     access = AwsAccess(session or boto3.session.Session(), endpoint_url, context.options.max_attempts)

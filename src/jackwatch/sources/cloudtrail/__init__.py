@@ -61,7 +61,7 @@ def _aws_reader(
     """What reads an AWS input (boto3 is loaded here, for AWS inputs only)."""
     import boto3
 
-    from jackwatch.sources.cloudtrail.aws import AwsAccess
+    from jackwatch.aws import AwsAccess
     from jackwatch.sources.cloudtrail.lookup import read_lookup
     from jackwatch.sources.cloudtrail.s3 import read_s3
     from jackwatch.sources.cloudtrail.sqs import read_sqs

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 
+from jackwatch.aws import FATAL_ERRORS, AwsAccess, describe, enabled_regions
 from jackwatch.errors import Location, SourceError
 from jackwatch.model import Event
-from jackwatch.sources.cloudtrail.aws import DENIED_CODES, FATAL_ERRORS, AwsAccess, aws_errors, describe, error_code
 from jackwatch.sources.reading.context import ReadContext
 from jackwatch.sources.reading.records import Converter
 
@@ -24,38 +24,6 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 """The most events LookupEvents returns per page."""
-
-_ENABLED = frozenset({"opt-in-not-required", "opted-in"})
-
-
-def enabled_regions(access: AwsAccess) -> list[str]:
-    """The regions enabled for the account: EC2 DescribeRegions, or Account ListRegions if EC2 is denied."""
-    try:
-        reply = access.ec2().describe_regions(AllRegions=True)
-    except ClientError as exc:
-        if error_code(exc) not in DENIED_CODES:
-            raise SourceError(f"cannot list the enabled regions: {describe(exc)}") from exc
-        with aws_errors(f"cannot list the enabled regions (EC2 said {describe(exc)}; Account ListRegions)"):
-            return _account_regions(access)
-    except BotoCoreError as exc:
-        raise SourceError(f"cannot list the enabled regions: {describe(exc)}") from exc
-    return sorted(
-        region["RegionName"]
-        for region in reply.get("Regions", ())
-        if "RegionName" in region and region.get("OptInStatus") in _ENABLED
-    )
-
-
-def _account_regions(access: AwsAccess) -> list[str]:
-    """The enabled regions according to the Account API."""
-    pages = (
-        access.account()
-        .get_paginator("list_regions")
-        .paginate(RegionOptStatusContains=["ENABLED", "ENABLED_BY_DEFAULT"])
-    )
-    return sorted(
-        region["RegionName"] for page in pages for region in page.get("Regions", ()) if "RegionName" in region
-    )
 
 
 def read_lookup(regions: Sequence[str], access: AwsAccess, context: ReadContext) -> Iterator[Event]:

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from jackwatch.aws import AwsAccess, aws_errors, describe, error_code
 from jackwatch.errors import Location
 from jackwatch.model import Event
-from jackwatch.sources.cloudtrail.aws import AwsAccess, aws_errors, describe, error_code
 from jackwatch.sources.reading.blob import EventStream, Outcome, read_events
 from jackwatch.sources.reading.chunks import CHUNK_SIZE, StreamBroken
 from jackwatch.sources.reading.context import ReadContext

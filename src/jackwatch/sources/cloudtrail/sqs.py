@@ -16,9 +16,9 @@ from urllib.parse import unquote_plus
 
 import orjson
 
+from jackwatch.aws import AwsAccess, aws_errors
 from jackwatch.errors import Location
 from jackwatch.model import Event
-from jackwatch.sources.cloudtrail.aws import AwsAccess, aws_errors
 from jackwatch.sources.cloudtrail.s3 import read_object
 from jackwatch.sources.reading.blob import Outcome
 from jackwatch.sources.reading.context import ReadContext

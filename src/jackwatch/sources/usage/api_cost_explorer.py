@@ -22,9 +22,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from jackwatch.aws import DEFAULT_REGION, aws_errors, describe, error_code
 from jackwatch.errors import Location, SourceError
 from jackwatch.model import Event
-from jackwatch.sources.cloudtrail.aws import DEFAULT_REGION, aws_errors, describe, error_code
 from jackwatch.sources.reading.context import no_progress
 from jackwatch.sources.reading.records import RecordError, field_error, not_an_object
 from jackwatch.sources.stats import ReadStats

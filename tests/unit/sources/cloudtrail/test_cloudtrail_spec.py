@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
+from jackwatch.aws import aws_errors, describe
 from jackwatch.errors import ConfigError, SourceError
-from jackwatch.sources.cloudtrail.aws import aws_errors, describe
 from jackwatch.sources.cloudtrail.spec import LookupSpec, PathSpec, S3Spec, SqsSpec, StdinSpec, parse_spec
 
 

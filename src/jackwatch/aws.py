@@ -1,4 +1,5 @@
-"""AWS clients for the CloudTrail readers, and AWS errors turned into clear messages."""
+"""AWS clients (CloudTrail readers, usage APIs, the AWS inventory), the account's enabled regions, and AWS errors
+turned into clear messages."""
 
 from __future__ import annotations
 
@@ -144,3 +145,36 @@ class AwsAccess:
         return self.session.client(
             "account", region_name=self.region, endpoint_url=self.endpoint_url, config=self._config
         )
+
+
+_ENABLED = frozenset({"opt-in-not-required", "opted-in"})
+
+
+def enabled_regions(access: AwsAccess) -> list[str]:
+    """The regions enabled for the account: EC2 DescribeRegions, or Account ListRegions if EC2 is denied."""
+    try:
+        reply = access.ec2().describe_regions(AllRegions=True)
+    except ClientError as exc:
+        if error_code(exc) not in DENIED_CODES:
+            raise SourceError(f"cannot list the enabled regions: {describe(exc)}") from exc
+        with aws_errors(f"cannot list the enabled regions (EC2 said {describe(exc)}; Account ListRegions)"):
+            return _account_regions(access)
+    except BotoCoreError as exc:
+        raise SourceError(f"cannot list the enabled regions: {describe(exc)}") from exc
+    return sorted(
+        region["RegionName"]
+        for region in reply.get("Regions", ())
+        if "RegionName" in region and region.get("OptInStatus") in _ENABLED
+    )
+
+
+def _account_regions(access: AwsAccess) -> list[str]:
+    """The enabled regions according to the Account API."""
+    pages = (
+        access.account()
+        .get_paginator("list_regions")
+        .paginate(RegionOptStatusContains=["ENABLED", "ENABLED_BY_DEFAULT"])
+    )
+    return sorted(
+        region["RegionName"] for page in pages for region in page.get("Regions", ()) if "RegionName" in region
+    )

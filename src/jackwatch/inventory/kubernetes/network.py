@@ -1,0 +1,153 @@
+"""How workloads meet the network: the Services and Ingresses that reach them, and the NetworkPolicies that
+select them.
+
+Selection follows Kubernetes: a Service selects the pods of its namespace whose labels include its ``selector``
+(an empty or missing selector selects none); a NetworkPolicy's ``podSelector`` (``matchLabels`` and
+``matchExpressions``) selects pods of its namespace (an empty selector selects all); a CiliumNetworkPolicy's
+``endpointSelector`` likewise. An Ingress reaches the workloads of the Services its rules and default backend name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jackwatch.inventory.kubernetes.inventory import K8sInventory, Workload
+from jackwatch.inventory.kubernetes.objects import K8sObject, mapping, sequence, string_map
+
+INTERNAL_LB_ANNOTATIONS = {
+    "service.beta.kubernetes.io/aws-load-balancer-internal": {"true", "0.0.0.0/0"},
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": {"internal"},
+    "networking.gke.io/load-balancer-type": {"internal"},
+    "cloud.google.com/load-balancer-type": {"internal"},
+    "service.beta.kubernetes.io/azure-load-balancer-internal": {"true"},
+    "service.beta.kubernetes.io/oci-load-balancer-internal": {"true"},
+}
+"""Annotations that make a cloud LoadBalancer internal (values compared in lower case)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """An object that brings outside traffic to a workload: a Service (``LoadBalancer``, ``NodePort``, external
+    IPs) or an Ingress (through ``service``)."""
+
+    via: K8sObject
+    how: str
+    service: K8sObject | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        described: dict[str, Any] = {"kind": self.via.kind, "name": self.via.name, "how": self.how}
+        if self.service is not None and self.service is not self.via:
+            described["service"] = self.service.name
+        return described
+
+
+def selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """Whether a label selector (``matchLabels`` and ``matchExpressions``) matches ``labels``."""
+    for key, value in string_map(selector.get("matchLabels")).items():
+        if labels.get(key) != value:
+            return False
+    for expression in sequence(selector.get("matchExpressions")):
+        entry = mapping(expression)
+        key, operator = str(entry.get("key", "")), entry.get("operator")
+        values = {str(value) for value in sequence(entry.get("values"))}
+        if operator == "In" and labels.get(key) not in values:
+            return False
+        if operator == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if operator == "Exists" and key not in labels:
+            return False
+        if operator == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def service_selects(service: K8sObject, workload: Workload) -> bool:
+    """Whether ``service`` sends its traffic to the pods of ``workload``."""
+    selector = string_map(mapping(service.body.get("spec")).get("selector"))
+    if not selector or service.namespace != workload.obj.namespace:
+        return False
+    return all(workload.pod_labels.get(key) == value for key, value in selector.items())
+
+
+def service_exposure(service: K8sObject) -> str | None:
+    """How a Service reaches outside the cluster: ``LoadBalancer``, ``NodePort``, ``externalIPs``, or ``None``."""
+    spec = mapping(service.body.get("spec"))
+    kind = spec.get("type")
+    if kind == "LoadBalancer":
+        annotations = {key: value.lower() for key, value in service.annotations.items()}
+        internal = any(annotations.get(key) in values for key, values in INTERNAL_LB_ANNOTATIONS.items())
+        if not internal:
+            return "LoadBalancer"
+    if kind == "NodePort":
+        return "NodePort"
+    if sequence(spec.get("externalIPs")):
+        return "externalIPs"
+    return None
+
+
+def ingress_services(ingress: K8sObject) -> set[str]:
+    """The names of the Services an Ingress sends traffic to (``networking.k8s.io/v1`` and ``v1beta1`` forms)."""
+    spec = mapping(ingress.body.get("spec"))
+    backends = [mapping(spec.get("defaultBackend")), mapping(spec.get("backend"))]
+    backends.extend(
+        mapping(mapping(path).get("backend"))
+        for rule in sequence(spec.get("rules"))
+        for path in sequence(mapping(mapping(rule).get("http")).get("paths"))
+    )
+    names: set[str] = set()
+    for backend in backends:
+        name = mapping(backend.get("service")).get("name") or backend.get("serviceName")
+        if isinstance(name, str) and name:
+            names.add(name)
+    return names
+
+
+def exposures(inventory: K8sInventory) -> dict[str, list[Exposure]]:
+    """Every internet-facing path to each workload, by workload ref."""
+    services = inventory.of_kind("Service")
+    by_name = {(service.namespace, service.name): service for service in services}
+    found: dict[str, list[Exposure]] = {}
+    workloads: dict[str | None, list[Workload]] = {}
+    for workload in inventory.checked_workloads:
+        workloads.setdefault(workload.obj.namespace, []).append(workload)
+    for service in services:
+        how = service_exposure(service)
+        if how is None:
+            continue
+        for workload in workloads.get(service.namespace, []):
+            if service_selects(service, workload):
+                found.setdefault(workload.ref, []).append(Exposure(service, how, service))
+    for ingress in inventory.of_kind("Ingress"):
+        for name in sorted(ingress_services(ingress)):
+            backend = by_name.get((ingress.namespace, name))
+            if backend is None:
+                continue
+            for workload in workloads.get(backend.namespace, []):
+                if service_selects(backend, workload):
+                    found.setdefault(workload.ref, []).append(Exposure(ingress, "Ingress", backend))
+    return found
+
+
+def egress_policies(inventory: K8sInventory, workload: Workload) -> Iterator[K8sObject]:
+    """The NetworkPolicies (and CiliumNetworkPolicies) that select ``workload``'s pods and restrict their egress."""
+    for policy in inventory.in_namespace("NetworkPolicy", workload.obj.namespace):
+        spec = mapping(policy.body.get("spec"))
+        types = [str(kind) for kind in sequence(spec.get("policyTypes"))]
+        restricts = "Egress" in types if types else "egress" in spec
+        if restricts and selects(mapping(spec.get("podSelector")), workload.pod_labels):
+            yield policy
+    for policy in inventory.in_namespace("CiliumNetworkPolicy", workload.obj.namespace):
+        spec = mapping(policy.body.get("spec"))
+        if ("egress" in spec or "egressDeny" in spec) and selects(
+            _cilium_selector(mapping(spec.get("endpointSelector"))), workload.pod_labels
+        ):
+            yield policy
+
+
+def _cilium_selector(selector: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Cilium writes labels as ``k8s:app`` or ``any:app`` sometimes: compare on the bare key."""
+    labels = {key.split(":", 1)[-1]: value for key, value in string_map(selector.get("matchLabels")).items()}
+    return {"matchLabels": labels, "matchExpressions": selector.get("matchExpressions")}
