@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SOURCES := aws_cloudtrail aws_bedrock_invocation llm_usage azure_openai gcp_auditlog openai_audit anthropic_activity
+SOURCES := aws_cloudtrail aws_bedrock_invocation llm_usage azure_openai gcp_auditlog openai_audit anthropic_activity syscall falco_alert
 
 .PHONY: demo test lint format bench docs clean
 

@@ -42,7 +42,7 @@ def normalized(name: str) -> str:
 
 
 def test_the_json_report_keeps_its_keys_and_adds_the_scan(report: Report) -> None:
-    assert list(report) == ["findings", "incidents", "stats", "scan"]
+    assert list(report) == ["findings", "incidents", "stats", "scan", "risks", "paths"]
     scan = report["scan"]
     assert scan["target"].startswith("image://sha256:")
     assert {"packages", "vulnerabilities", "secrets", "summary", "stats"} <= set(scan)
@@ -108,7 +108,7 @@ def test_the_scan_goes_to_the_demo_store_as_findings_and_assets(db_url: str, key
     listed = run_cli("assets", "--db", db_url, "--format", "json")
     assert listed.code == 0, listed.describe()
     assets = {a["id"]: a for a in listed.json()["assets"]}
-    [image] = [a for a in assets.values() if a["kind"] == "image"]
+    [image] = [a for a in assets.values() if a["kind"] == "image" and a["attrs"].get("source") != "kubernetes"]
     assert image["ref"] == result.report()["scan"]["target"] and image["target"] == str(IMAGE)
     assert image["name"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/openai-app:1.4.2"
     packages = [a for a in assets.values() if a["kind"] == "package"]
@@ -135,7 +135,7 @@ def test_a_demo_without_an_image_has_no_scan(tmp_path: Path) -> None:
     shutil.copytree(DEMO_TRAIL, tmp_path / "cloudtrail")
     result = run_cli("demo", tmp_path, "--format", "json")
     assert result.code == 0, result.describe()
-    assert list(result.report()) == ["findings", "incidents", "stats"]
+    assert list(result.report()) == ["findings", "incidents", "stats", "risks", "paths"]
 
 
 def test_jsonl_stays_one_detection_finding_per_line() -> None:

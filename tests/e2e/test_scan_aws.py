@@ -101,7 +101,7 @@ def test_table_shows_findings_and_a_partial_view(exposed: Account) -> None:
     text = run.text
     assert f"AWS posture of account {exposed.id}" in text and "aws.bedrock.long_term_api_key" in text
     assert "aws.iam.user_bedrock_full_access" not in text  # permissions unknown: not guessed
-    assert "partial view: 2 calls failed" in text
+    assert "partial view: 2 not read" in text
     assert "iam:GetAccountAuthorizationDetails: access denied" in text
     report = run_cli(*scan(exposed, "--no-store", "-f", "json")).report()
     assert report["stats"]["partial"] is True

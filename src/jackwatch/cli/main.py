@@ -13,9 +13,17 @@ from rich.console import Console
 from rich.markup import escape
 
 from jackwatch import __version__
-from jackwatch.cli import assets, db, demo, detect, findings, incidents, prices, rules
+from jackwatch.cli import accept as accept_cli
+from jackwatch.cli import assets, db, demo, detect, findings, fix, incidents, prices, rules
+from jackwatch.cli import history as history_cli
+from jackwatch.cli import inuse as inuse_cli
+from jackwatch.cli import paths as paths_cli
+from jackwatch.cli import proctree as proctree_cli
+from jackwatch.cli import risks as risks_cli
 from jackwatch.cli import sbom as sbom_cli
 from jackwatch.cli import scan as scan_cli
+from jackwatch.cli import sensor as sensor_cli
+from jackwatch.cli import timeline as timeline_cli
 from jackwatch.errors import JackwatchError
 
 EXIT_USAGE = 2
@@ -30,7 +38,11 @@ app = typer.Typer(
 )
 app.command(name="detect")(detect.detect)
 app.command(name="findings")(findings.findings)
+app.command(name="fix")(fix.fix)
 app.command(name="incidents")(incidents.incidents)
+app.command(name="risks")(risks_cli.risks)
+app.command(name="paths")(paths_cli.paths)
+app.command(name="accept")(accept_cli.accept)
 app.command(name="assets")(assets.assets)
 app.command(name="demo")(demo.demo)
 app.command(name="prices")(prices.prices)
@@ -38,6 +50,11 @@ app.add_typer(rules.app, name="rules")
 app.add_typer(db.app, name="db")
 app.add_typer(scan_cli.app, name="scan")
 app.command(name="sbom")(sbom_cli.sbom)
+app.command(name="proctree")(proctree_cli.proctree)
+app.command(name="timeline")(timeline_cli.timeline)
+app.command(name="inuse")(inuse_cli.inuse)
+app.add_typer(history_cli.app, name="history")
+app.add_typer(sensor_cli.app, name="sensor")
 
 
 def _version(value: bool) -> None:

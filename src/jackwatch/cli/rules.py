@@ -66,8 +66,8 @@ def validate(files: list[Path] = FilesArgument, with_builtin: bool = WithBuiltin
     unsupported = sum(1 for rule in rules if rule.unsupported)
     console.print(
         f"{len(rules)} rule(s), {len(loaded.ruleset.macros)} macro(s), {len(loaded.ruleset.lists)} list(s); "
-        f"{len(loaded.errors)} error(s), {len(loaded.warnings)} warning(s); {unsupported} rule(s) for sources "
-        "jackwatch does not read yet"
+        f"{len(loaded.errors)} error(s), {len(loaded.warnings)} warning(s); {unsupported} rule(s) not run "
+        "(their source is not read yet, or they use fields jackwatch does not provide)"
     )
     return 1 if loaded.errors else 0
 

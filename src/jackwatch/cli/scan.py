@@ -3,11 +3,12 @@ vulnerabilities (exploited? fixable?) and the keys in plain sight."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import typer
 
@@ -20,7 +21,7 @@ from jackwatch.inventory.directory import DirectoryRoot
 from jackwatch.inventory.image import open_image
 from jackwatch.inventory.sbom import read_sbom
 from jackwatch.inventory.scan import ScanResult, scan_assets, scan_findings, scan_packages, scan_root
-from jackwatch.model import Finding, Severity
+from jackwatch.model import Asset, Finding, Severity
 from jackwatch.outputs.cyclonedx import write_cyclonedx
 from jackwatch.outputs.sarif import write_sarif
 from jackwatch.outputs.scan_report import write_json, write_table
@@ -199,9 +200,51 @@ def store_scan(store: Store, result: ScanResult, command: str, target: str, now:
     seen ``now``; the findings are returned."""
     findings = scan_findings(result, now)
     found = scan_assets(result)
-    run_id = store.start_run(command, [target])
-    store.upsert_assets(found, target=target, seen=now)
-    store.record_many((finding, ()) for finding in findings)
     summary = {**result.summary(), "assets": len(found)}
-    store.finish_run(run_id, {"summary": summary, "stats": result.stats.as_dict()})
+    record_run(store, command, target, found, findings, now, summary, result.stats.as_dict())
     return findings
+
+
+def store_posture(
+    store: Store,
+    command: str,
+    target: str,
+    assets: Sequence[Asset],
+    findings: Sequence[Finding],
+    now: datetime,
+    stats: Mapping[str, Any],
+) -> None:
+    """Record a posture scan (``scan k8s``, ``scan aws``) of ``target`` as a run of ``command``: its assets and
+    findings (:func:`link_assets` links them), seen ``now``, and its stats."""
+    partial = bool(stats.get("partial"))
+    summary = {"target": target, "findings": len(findings), "assets": len(assets), "partial": partial}
+    record_run(store, command, target, assets, findings, now, summary, stats)
+
+
+def record_run(
+    store: Store,
+    command: str,
+    target: str,
+    assets: Iterable[Asset],
+    findings: Iterable[Finding],
+    now: datetime,
+    summary: Mapping[str, Any],
+    stats: Mapping[str, Any],
+) -> None:
+    """One run of ``command`` over ``target``: the assets upserted, the findings recorded, the summary kept."""
+    run_id = store.start_run(command, [target])
+    store.upsert_assets(assets, target=target, seen=now)
+    store.record_many((finding, ()) for finding in findings)
+    store.finish_run(run_id, {"summary": dict(summary), "stats": dict(stats)})
+
+
+def link_assets(findings: Iterable[Finding], assets: Iterable[Asset]) -> list[Finding]:
+    """Each finding naming in ``evidence["assets"]`` the id of the asset it is about (its subject), when the scan
+    recorded one."""
+    ids = {asset.ref: asset.id for asset in assets}
+    return [
+        replace(finding, evidence={**finding.evidence, "assets": [ids[finding.subject]]})
+        if finding.subject in ids
+        else finding
+        for finding in findings
+    ]

@@ -3,29 +3,22 @@ that make LLMjacking possible or invisible, each with its exact fix."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from jackwatch.cli.common import DbOption, OutputOption, exit_code, output_stream, store_url
 from jackwatch.cli.options import parse_severity
+from jackwatch.cli.scan_k8s import PostureFailOnOption, PostureFormatOption
 from jackwatch.errors import ConfigError
-from jackwatch.model import Asset, Finding
+from jackwatch.model import Severity
+from jackwatch.outputs.posture import PostureFormat, PostureReport, write_posture
 
 if TYPE_CHECKING:  # boto3 and the checks load only when the command runs
-    from jackwatch.checks.aws.report import AwsScan
-
-
-class AwsFormat(StrEnum):
-    """How an AWS scan is reported."""
-
-    TABLE = "table"
-    JSON = "json"
-    SARIF = "sarif"
+    from jackwatch.checks.base import CheckRun
+    from jackwatch.inventory.aws.model import AwsInventory
 
 
 def aws(
@@ -38,13 +31,9 @@ def aws(
     endpoint_url: str | None = typer.Option(
         None, "--endpoint-url", help="Send every AWS call to this endpoint (a local emulator such as moto)."
     ),
-    fmt: AwsFormat = typer.Option(
-        AwsFormat.TABLE, "--format", "-f", help="table, json or sarif (2.1.0).", case_sensitive=False
-    ),
+    fmt: PostureFormat = PostureFormatOption,
     output: Path | None = OutputOption,
-    fail_on: str | None = typer.Option(
-        None, "--fail-on", metavar="SEVERITY", help="Exit 1 when a finding is at least this severe."
-    ),
+    fail_on: str | None = PostureFailOnOption,
     db: str | None = DbOption,
     store: bool = typer.Option(
         True, "--store/--no-store", help="Record the account's assets and the findings in the store."
@@ -60,8 +49,9 @@ def aws(
     from botocore.exceptions import BotoCoreError, ProfileNotFound
 
     from jackwatch.checks.aws import registry, run_checks
-    from jackwatch.checks.aws.report import AwsScan, write_json, write_sarif, write_table
+    from jackwatch.cli.scan import link_assets, store_posture
     from jackwatch.inventory.aws import aws_assets, check_regions, collect_aws
+    from jackwatch.store import open_store
 
     threshold = parse_severity(fail_on)
     regions = check_regions(region)
@@ -74,38 +64,52 @@ def aws(
     inventory = collect_aws(session, regions=regions, endpoint_url=endpoint_url)
     checked = run_checks(inventory)
     assets = aws_assets(inventory)
-    checked.findings = with_assets(checked.findings, assets)
-    scan = AwsScan(inventory, checked, registry.specs, len(assets))
+    findings = link_assets(checked.findings, assets)
+    stats = aws_stats(inventory, checked, len(assets))
+    target = f"aws://{inventory.account}"
     if store:
-        record(scan, assets, db)
+        with open_store(store_url(db)) as opened:
+            store_posture(opened, "scan aws", target, assets, findings, datetime.now(UTC), stats)
+    report = PostureReport(
+        findings,
+        stats,
+        registry.specs,
+        target,
+        f"AWS posture of account {inventory.account}",
+        notes=[
+            f"{len(inventory.regions)} regions read ({len(inventory.bedrock_regions)} with Bedrock), "
+            f"{stats['users']} users, {stats['roles']} roles, {stats['trails']} trails",
+            "Run with --format json, or jackwatch fix FINDING_ID, for each finding's commands and policy documents.",
+        ],
+        gaps=[str(failure) for failure in inventory.failures],
+    )
     with output_stream(output) as stream:
-        if fmt is AwsFormat.JSON:
-            write_json(scan, stream)
-        elif fmt is AwsFormat.SARIF:
-            write_sarif(scan, stream)
-        else:
-            write_table(scan, stream, color=output is None and stream.isatty())
-    return exit_code(checked.findings, threshold, False)
+        write_posture(fmt, report, stream, color=output is None and fmt is PostureFormat.TABLE and stream.isatty())
+    return exit_code(findings, threshold, False)
 
 
-def with_assets(findings: list[Finding], assets: list[Asset]) -> list[Finding]:
-    """Each finding naming in ``evidence["assets"]`` the id of the asset it is about (its subject)."""
-    ids = {asset.ref: asset.id for asset in assets}
-    return [
-        replace(finding, evidence={**finding.evidence, "assets": [ids[finding.subject]]})
-        if finding.subject in ids
-        else finding
-        for finding in findings
-    ]
-
-
-def record(scan: AwsScan, assets: list[Asset], db: str | None) -> None:
-    """Record the scan as a run of ``scan aws``: the account's assets, then the findings."""
-    from jackwatch.store import open_store
-
-    now = datetime.now(UTC)
-    with open_store(store_url(db)) as opened:
-        run_id = opened.start_run("scan aws", [scan.target])
-        opened.upsert_assets(assets, target=scan.target, seen=now)
-        opened.record_many((finding, ()) for finding in scan.run.findings)
-        opened.finish_run(run_id, {"summary": {"target": scan.target, "assets": len(assets)}, "stats": scan.stats()})
+def aws_stats(inventory: AwsInventory, run: CheckRun, assets: int) -> dict[str, Any]:
+    """What an AWS scan read, found, and could not read."""
+    per_severity = {str(severity): 0 for severity in reversed(Severity)}
+    for finding in run.findings:
+        per_severity[str(finding.severity)] += 1
+    return {
+        "account": inventory.account,
+        "partition": inventory.partition,
+        "caller": inventory.caller,
+        "collected_at": inventory.collected_at.isoformat(),
+        "regions": list(inventory.regions),
+        "bedrock_regions": list(inventory.bedrock_regions),
+        "users": None if inventory.users is None else len(inventory.users),
+        "roles": None if inventory.roles is None else len(inventory.roles),
+        "access_keys": sum(len(user.access_keys or ()) for user in inventory.users or ()),
+        "bedrock_api_keys": None if inventory.service_credentials is None else len(inventory.service_credentials),
+        "trails": len(inventory.trails),
+        "assets": assets,
+        "findings": len(run.findings),
+        "by_severity": per_severity,
+        "by_check": dict(run.counts),
+        "check_errors": [{"check": error.check_id, "message": error.message} for error in run.errors],
+        "partial": inventory.partial,
+        "failures": [failure.as_dict() for failure in inventory.failures],
+    }

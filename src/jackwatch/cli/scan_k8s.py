@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 from collections import Counter
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +23,21 @@ from jackwatch.inventory.kubernetes import K8sInventory, K8sSettings, build_inve
 from jackwatch.inventory.kubernetes.assets import inventory_assets
 from jackwatch.inventory.kubernetes.cluster import read_cluster
 from jackwatch.inventory.kubernetes.manifests import STDIN
-from jackwatch.model import Asset, Finding
-from jackwatch.outputs.posture import write_posture_json, write_posture_sarif, write_posture_table
+from jackwatch.model import Finding
+from jackwatch.outputs.posture import KUBERNETES_TOOLS, PostureFormat, PostureReport, write_posture
+from jackwatch.remediate.kubernetes import with_object_digests
 from jackwatch.sources.stats import ReadStats
-from jackwatch.store import Store, open_store
+from jackwatch.store import open_store
 
 MANIFESTS_CLUSTER = "manifests"
 """The cluster name of objects read from manifests (unless ``--cluster-name``)."""
 
-
-class PostureFormat(StrEnum):
-    """How a posture scan is reported."""
-
-    TABLE = "table"
-    JSON = "json"
-    SARIF = "sarif"
+PostureFormatOption = typer.Option(
+    PostureFormat.TABLE, "--format", "-f", help="table, json or sarif (2.1.0).", case_sensitive=False
+)
+PostureFailOnOption = typer.Option(
+    None, "--fail-on", metavar="SEVERITY", help="Exit 1 when a finding is at least this severe."
+)
 
 
 def k8s(
@@ -63,13 +62,9 @@ def k8s(
     digest_exempt: list[str] = typer.Option(
         None, "--digest-exempt", metavar="REPOSITORY", help="Repositories whose images need no digest (repeat)."
     ),
-    fmt: PostureFormat = typer.Option(
-        PostureFormat.TABLE, "--format", "-f", help="table, json or sarif (2.1.0).", case_sensitive=False
-    ),
+    fmt: PostureFormat = PostureFormatOption,
     output: Path | None = OutputOption,
-    fail_on: str | None = typer.Option(
-        None, "--fail-on", metavar="SEVERITY", help="Exit 1 when a finding is at least this severe."
-    ),
+    fail_on: str | None = PostureFailOnOption,
     db: str | None = DbOption,
     store: bool = typer.Option(
         True, "--store/--no-store", help="Record the workloads, containers and images as assets, and the findings."
@@ -81,6 +76,8 @@ def k8s(
 
     Exit codes: 0 done; 1 a finding reached --fail-on; 2 bad usage, an unreadable input or an unreachable cluster.
     """
+    from jackwatch.cli.scan import link_assets, store_posture  # the scan app registers this command
+
     threshold = parse_severity(fail_on)
     settings = K8sSettings(digest_exempt_repositories=tuple(digest_exempt or ()))
     if cluster or in_cluster:
@@ -108,19 +105,24 @@ def k8s(
     gc.freeze()  # the inventory lives until the end: keep the collector from walking it again and again
     now = datetime.now(UTC)
     run = run_checks(inventory, now, set(checks) if checks else None)
-    stats_out = scan_stats(inventory, run.findings, [{"check": e.check_id, "message": e.message} for e in run.errors])
+    assets = inventory_assets(inventory)
+    findings = link_assets(with_object_digests(run.findings, inventory.objects), assets)
+    summary = scan_stats(inventory, findings, [{"check": e.check_id, "message": e.message} for e in run.errors])
     if store:
         with open_store(store_url(db)) as opened:
-            store_posture(opened, inventory_assets(inventory), run.findings, "scan k8s", target, now, stats_out)
+            store_posture(opened, "scan k8s", target, assets, findings, now, summary)
+    report = PostureReport(
+        findings,
+        summary,
+        registry.specs,
+        target,
+        f"Kubernetes posture of {target}",
+        tools=KUBERNETES_TOOLS,
+        gaps=list(inventory.denied),
+    )
     with output_stream(output) as stream:
-        if fmt is PostureFormat.JSON:
-            write_posture_json(run.findings, stats_out, stream)
-        elif fmt is PostureFormat.SARIF:
-            write_posture_sarif(run.findings, registry.specs, target, stream)
-        else:
-            title = f"Kubernetes posture of {target}"
-            write_posture_table(run.findings, stats_out, stream, title=title, color=output is None and stream.isatty())
-    return exit_code(run.findings, threshold, False)
+        write_posture(fmt, report, stream, color=output is None and fmt is PostureFormat.TABLE and stream.isatty())
+    return exit_code(findings, threshold, False)
 
 
 def scan_stats(inventory: K8sInventory, findings: list[Finding], errors: list[dict[str, str]]) -> dict[str, Any]:
@@ -140,20 +142,3 @@ def scan_stats(inventory: K8sInventory, findings: list[Finding], errors: list[di
         "check_errors": errors,
         "read": inventory.stats.as_dict(),
     }
-
-
-def store_posture(
-    store: Store,
-    assets: list[Asset],
-    findings: list[Finding],
-    command: str,
-    target: str,
-    now: datetime,
-    stats: dict[str, Any],
-) -> None:
-    """Record a posture scan of ``target`` as a run of ``command``: its assets and findings, seen ``now``."""
-    run_id = store.start_run(command, [target])
-    store.upsert_assets(assets, target=target, seen=now)
-    store.record_many((finding, ()) for finding in findings)
-    summary = {"findings": len(findings), "assets": len(assets), "partial": stats.get("partial", False)}
-    store.finish_run(run_id, {"summary": summary, "stats": stats})

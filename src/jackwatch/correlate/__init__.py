@@ -1,1 +1,1 @@
-"""Correlation across findings: incidents (and, later, risks and attack paths)."""
+"""Correlation across findings: incidents, the correlation graph of assets and findings, risks and attack paths."""

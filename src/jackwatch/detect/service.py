@@ -25,6 +25,7 @@ from jackwatch.errors import RuleLoadError
 from jackwatch.model import Event, Finding
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.rules.engine import CompiledRuleSet, Engine, compile_ruleset
+from jackwatch.rules.fields import Restated
 from jackwatch.rules.loader import LoadResult, builtin_rule_files, load_rules
 from jackwatch.rules.settings import apply_settings, load_settings
 from jackwatch.rules.sources import SourceRegistry, default_registry
@@ -106,6 +107,12 @@ def _facts(rule: CompiledRule) -> RuleFacts:
     return RuleFacts(spec.id, spec.name, spec.severity, spec.mitre, spec.source)
 
 
+def _restated(rule: RuleFacts, alert: Restated | None) -> RuleFacts:
+    if alert is None:
+        return rule
+    return RuleFacts(alert.id, alert.title, alert.severity, alert.mitre or rule.mitre, rule.source)
+
+
 GC_YOUNG_THRESHOLD = 100_000
 """Allocations between young-generation collections during a run (CPython's default is 700)."""
 
@@ -135,6 +142,7 @@ def detect_events(detector: Detector, events: Iterable[Event], read: ReadStats) 
     engine = Engine(detector.compiled)
     matches: Counter[str] = Counter()
     facts: dict[str, RuleFacts] = {}
+    restaters = {name: source.fields.restate for name, source in sources.items() if source.fields.restate}
     started = time.perf_counter()
     with _fewer_collections():
         for event in time_ordered(events):
@@ -142,6 +150,9 @@ def detect_events(detector: Detector, events: Iterable[Event], read: ReadStats) 
                 rule_id = match.rule.id
                 matches[rule_id] += 1
                 rule = facts.get(rule_id) or facts.setdefault(rule_id, _facts(match.rule))
+                restate = restaters.get(rule.source)
+                if restate is not None:  # another tool's alert: the finding is about its rule
+                    rule = _restated(rule, restate(match.events[-1]))
                 aggregator.add(
                     rule,
                     match.events,

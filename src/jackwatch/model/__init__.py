@@ -1,5 +1,6 @@
 """Pure, frozen data types shared by every part of jackwatch. Imports nothing else from jackwatch."""
 
+from jackwatch.model.correlation import AttackPath, Edge, Hop, Provenance, Risk, RiskFactor
 from jackwatch.model.cost import CostBasis, CostFigures, most_precise
 from jackwatch.model.event import Event
 from jackwatch.model.finding import Finding, FindingKind, finding_id
@@ -8,14 +9,20 @@ from jackwatch.model.severity import Severity
 
 __all__ = [
     "Asset",
+    "AttackPath",
     "CostBasis",
     "CostFigures",
     "Ecosystem",
+    "Edge",
     "Event",
     "Finding",
     "FindingKind",
+    "Hop",
     "Package",
     "PackageLocation",
+    "Provenance",
+    "Risk",
+    "RiskFactor",
     "Severity",
     "asset_id",
     "finding_id",

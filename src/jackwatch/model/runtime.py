@@ -45,6 +45,7 @@ class ProcessInfo(TypedDict):
     tty: NotRequired[int]  # 0 when none
     sid: NotRequired[int]
     start: NotRequired[int]  # start time, ns since the epoch
+    exe_upper_layer: NotRequired[bool]  # the executable is in the container's overlay upper layer (not the image)
 
 
 class Ancestor(TypedDict):
@@ -71,6 +72,7 @@ class FdInfo(TypedDict, total=False):
     dport: int
     l4proto: Literal["tcp", "udp"]
     dns: str  # the name the destination address was resolved from, when the sensor saw the answer
+    nameraw: str  # the path as the process gave it (relative, with ".."), before resolution
 
 
 class UserInfo(TypedDict, total=False):
@@ -121,7 +123,7 @@ def event_id(record: RuntimeRecord) -> str:
     """
     proc = record["proc"]
     parts = (record.get("host", ""), str(proc["pid"]), str(proc.get("start", "")), record["type"], str(record["time"]))
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def event_time(record: RuntimeRecord) -> datetime:

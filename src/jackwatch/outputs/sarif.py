@@ -53,24 +53,24 @@ def scan_to_sarif(result: ScanResult) -> dict[str, Any]:
     index = {rule["id"]: position for position, rule in enumerate(ordered_rules)}
     for item in results:
         item["ruleIndex"] = index[item["ruleId"]]
-    return {
-        "version": SARIF_VERSION,
-        "$schema": SARIF_SCHEMA,
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "jackwatch",
-                        "version": __version__,
-                        "informationUri": INFORMATION_URI,
-                        "rules": ordered_rules,
-                    }
-                },
-                "originalUriBaseIds": {"ROOT": {"description": {"text": f"The scanned root: {result.target}"}}},
-                "results": results,
-            }
-        ],
+    return sarif_log(ordered_rules, results, f"The scanned root: {result.target}")
+
+
+def sarif_log(
+    rules: list[dict[str, Any]], results: list[dict[str, Any]], root: str, properties: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A SARIF log of one jackwatch run: its rules and results, ``root`` describing the ``ROOT`` base of relative
+    locations, and the run's ``properties`` (when given)."""
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {"name": "jackwatch", "version": __version__, "informationUri": INFORMATION_URI, "rules": rules}
+        },
+        "originalUriBaseIds": {"ROOT": {"description": {"text": root}}},
+        "results": results,
     }
+    if properties is not None:
+        run["properties"] = properties
+    return {"version": SARIF_VERSION, "$schema": SARIF_SCHEMA, "runs": [run]}
 
 
 def write_sarif(result: ScanResult, stream: IO[bytes]) -> None:

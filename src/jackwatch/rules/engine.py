@@ -58,7 +58,8 @@ def unknown_output_fields(template: str, fields: SourceFields) -> list[str]:
 
 
 def compile_output(template: str, fields: SourceFields) -> Callable[[Event], str]:
-    """A renderer of ``template`` for one event; a field the source (or the event) lacks shows ``<NA>``."""
+    """A renderer of ``template`` for one event; a field the source (or the event) lacks shows ``<NA>``; the
+    source's ``scrub`` (if any) rewrites the line (redacts secrets)."""
     parts: list[str | Callable[[Event], object]] = []
     position = 0
     for start, end, name in _placeholders(template):
@@ -71,9 +72,11 @@ def compile_output(template: str, fields: SourceFields) -> Callable[[Event], str
     parts.append(template[position:])
     if len(parts) == 1:
         return lambda event: template
+    scrub = fields.scrub
 
     def render(event: Event) -> str:
-        return "".join(part if isinstance(part, str) else text_of(part(event)) for part in parts)
+        line = "".join(part if isinstance(part, str) else text_of(part(event)) for part in parts)
+        return line if scrub is None else scrub(line)
 
     return render
 

@@ -25,6 +25,7 @@ from jackwatch.rules.condition import (
     check_fields,
     compile_condition,
     expand,
+    fields_used,
     parse,
 )
 from jackwatch.rules.engine import unknown_output_fields
@@ -47,6 +48,7 @@ from jackwatch.rules.spec import (
     StatefulSpec,
     Threshold,
     field_reader,
+    split_field,
 )
 from jackwatch.rules.stateful import (
     SpecError,
@@ -195,6 +197,7 @@ class _Loader:
         self.rules: dict[str, _RuleDraft] = {}
         self.engine_versions: dict[str, str] = {}
         self.order: dict[str, int] = {}
+        self.unavailable: dict[str, list[tuple[RuleSpec, list[str]]]] = {}
 
     def fail(self, path: str, message: str) -> None:
         """Record a file that could not be read."""
@@ -487,6 +490,10 @@ class _Loader:
         source = self.registry.get(spec.source)
         if source is None:
             return replace(spec, unsupported=not_read(spec.source))
+        missing = _unavailable_fields(spec, source.fields)
+        if missing:
+            self.unavailable.setdefault(spec.source, []).append((spec, missing))
+            return replace(spec, unsupported=f"uses field(s) jackwatch does not provide: {', '.join(missing)}")
         problems = _field_problems(spec, source.fields)
         if problems and draft.skip_unknown:
             message = f"{where} skipped (skip-if-unknown-filter): {'; '.join(problems)}"
@@ -538,6 +545,13 @@ class _Loader:
         for source, found in by_source.items():
             message = f"{not_read(source)}; {len(found)} rules loaded but not evaluated"
             self.warnings.append(LoadWarning(message, found[0].location))
+        for source, missing in self.unavailable.items():
+            names = ", ".join(sorted({name for _, names in missing for name in names}))
+            message = (
+                f"{len(missing)} rules of source {source!r} use fields jackwatch does not provide ({names}); "
+                "loaded but not evaluated"
+            )
+            self.warnings.append(LoadWarning(message, missing[0][0].location))
 
 
 def _steps(block: YamlMap, where: str) -> tuple[SequenceStep, ...]:
@@ -551,6 +565,24 @@ def _steps(block: YamlMap, where: str) -> tuple[SequenceStep, ...]:
         text, node = _parse_parts([read.condition(step, f"{where} step {index}")], f"{where} step {index}")
         parsed.append(SequenceStep(text, node, step.location("condition"), str(step.get("name", ""))))
     return tuple(parsed)
+
+
+def _unavailable_fields(spec: RuleSpec, fields: SourceFields) -> list[str]:
+    """The fields of the source that jackwatch cannot provide which the rule's conditions or state read."""
+    nodes = [spec.node] if spec.node is not None else []
+    if isinstance(spec.stateful, Sequence):
+        nodes.extend(step.node for step in spec.stateful.steps)
+    names = [ref.name for node in nodes for ref in fields_used(node)]
+    names += [split_field(name)[0] for name in _stateful_fields(spec.stateful) if _is_field(name)]
+    return [name for name in dict.fromkeys(names) if name in fields.fields and not fields.fields[name].available]
+
+
+def _is_field(text: str) -> bool:
+    try:
+        split_field(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _field_problems(spec: RuleSpec, fields: SourceFields) -> list[str]:

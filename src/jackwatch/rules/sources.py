@@ -2,7 +2,7 @@
 
 A rule's ``source`` names an :class:`EventSource` of the registry; its fields are checked and its
 events are built with the source's ``make_event``. Rules for Falco sources jackwatch does not read
-yet (``syscall``, ``k8s_audit``…) still load, but are not evaluated.
+yet (``k8s_audit``…) still load, but are not evaluated.
 """
 
 from __future__ import annotations
@@ -71,14 +71,17 @@ def default_registry(asn_db: AsnDb) -> SourceRegistry:
         azure_openai,
         bedrock_invocation,
         cloudtrail,
+        falco_alert,
         gcp_audit,
         openai_audit,
+        syscall,
         usage,
     )
     from jackwatch.sources.anthropic import records as anthropic_records
     from jackwatch.sources.azure import records as azure_records
     from jackwatch.sources.bedrock_invocation import records as bedrock_invocation_records
     from jackwatch.sources.cloudtrail import records as cloudtrail_records
+    from jackwatch.sources.falco import records as falco_records
     from jackwatch.sources.gcp import records as gcp_records
     from jackwatch.sources.openai import records as openai_records
     from jackwatch.sources.usage import row as usage_row
@@ -92,5 +95,7 @@ def default_registry(asn_db: AsnDb) -> SourceRegistry:
             EventSource(openai_audit.openai_audit_fields(asn_db), openai_records.to_event),
             EventSource(anthropic_activity.anthropic_activity_fields(asn_db), anthropic_records.to_event),
             EventSource(usage.usage_fields(), usage_row.event_from_record),
+            EventSource(syscall.syscall_fields(), syscall.to_event),
+            EventSource(falco_alert.falco_alert_fields(), falco_records.to_event),
         ]
     )

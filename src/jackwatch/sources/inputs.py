@@ -134,6 +134,12 @@ INPUT_KINDS: Mapping[str, InputKind] = {
             _log_reader("jackwatch.sources.anthropic", "read_anthropic_activity"),
         ),
         InputKind(
+            "falco",
+            "falco_alert",
+            "Falco's JSON alerts (json_output: true; file_output, stdout, Falcosidekick): FILE, DIR, '-'",
+            _log_reader("jackwatch.sources.falco", "read_falco_alerts"),
+        ),
+        InputKind(
             "usage",
             "llm_usage",
             "billing exports (AWS CUR 2.0 and legacy, GCP billing export, Azure cost exports; CSV, Parquet, JSON "

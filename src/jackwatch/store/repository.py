@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -15,14 +15,52 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from jackwatch.errors import StoreError
 from jackwatch.model import Asset, Finding, FindingKind, Severity
+from jackwatch.store.acceptances import (
+    Acceptance,
+    AcceptReason,
+    insert_acceptance,
+    query_acceptances,
+    revoke_acceptances,
+)
 from jackwatch.store.assets import StoredAsset, asset_from_row, prepare_assets, write_assets
 from jackwatch.store.engine import WRITE, create_store_engine
+from jackwatch.store.history import (
+    ProcessRow,
+    RuntimeEventRow,
+    SeenContainer,
+    event_from_row,
+    event_query,
+    merge_processes,
+    newest_event_time,
+    process_from_row,
+    process_query,
+    prune_history,
+    write_history,
+)
 from jackwatch.store.merge import as_json
 from jackwatch.store.migrate import upgrade_to_head
 from jackwatch.store.rows import finding_from_row
-from jackwatch.store.tables import as_utc, assets, findings, runs
-from jackwatch.store.upsert import chunks, prepare, write
+from jackwatch.store.tables import (
+    as_utc,
+    assets,
+    finding_events,
+    findings,
+    package_usage,
+    processes,
+    runs,
+    usage_roots,
+)
+from jackwatch.store.upsert import IN_CHUNK, chunks, prepare, write
 from jackwatch.store.url import redact_url
+from jackwatch.store.usage import (
+    PackageUse,
+    UsageRoot,
+    merge_roots,
+    merge_uses,
+    root_from_row,
+    use_from_row,
+    write_usage,
+)
 
 Clock = Callable[[], datetime]
 RecordItem = tuple[Finding, Iterable[str]]
@@ -30,10 +68,22 @@ RecordItem = tuple[Finding, Iterable[str]]
 BATCH_SIZE = 1_000
 """Findings (or assets) written per transaction by :meth:`Store.record_many` (:meth:`Store.upsert_assets`)."""
 
+HISTORY_BATCH = 5_000
+"""Runtime events (with their processes) written per transaction by :meth:`Store.record_history`."""
+
 
 def utc_now() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """What :meth:`Store.prune_history` deleted, and everything before which time."""
+
+    cutoff: datetime | None
+    events: int
+    processes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +235,199 @@ class Store:
         with self._errors("query assets"), self._engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [asset_from_row(row) for row in rows]
+
+    def record_history(
+        self,
+        rows: Iterable[ProcessRow],
+        events: Iterable[RuntimeEventRow],
+        *,
+        batch_size: int = HISTORY_BATCH,
+    ) -> None:
+        """Upsert processes (merged with the stored rows, see :func:`~jackwatch.store.history.merge_processes`)
+        and insert the events not stored yet: the processes with the first ``batch_size`` events in one transaction,
+        the other events ``batch_size`` per transaction. Recording the same rows twice changes nothing."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be ≥ 1, not {batch_size}")
+        pending: dict[str, ProcessRow] = {}
+        for row in rows:
+            earlier = pending.get(row.id)
+            pending[row.id] = row if earlier is None else merge_processes(earlier, row)
+        batches = list(chunks(events, batch_size)) or [[]]
+        for index, batch in enumerate(batches):
+            with self._errors("record the process history"), self._writer.begin() as connection:
+                write_history(connection, pending if index == 0 else {}, batch, self._clock())
+
+    def prune_history(self, retention: timedelta) -> Pruned:
+        """Delete runtime events older than ``retention`` and processes not seen within it.
+
+        The retention is counted back from the newest stored event, or from now if that is in the future: a
+        recorded trace loaded today keeps its last ``retention`` of activity, a live store its last days.
+        """
+        if retention <= timedelta(0):
+            raise ValueError(f"the retention must be positive, not {retention}")
+        with self._errors("prune the process history"), self._writer.begin() as connection:
+            newest = newest_event_time(connection)
+            if newest is None:
+                return Pruned(None, 0, 0)
+            cutoff = min(as_utc(newest), self._clock()) - retention
+            events, gone = prune_history(connection, cutoff)
+        return Pruned(cutoff, events, gone)
+
+    def processes(
+        self,
+        *,
+        host: str | None = None,
+        pid: int | None = None,
+        ids: Sequence[str] | None = None,
+        container_ids: Sequence[str] | None = None,
+        parent_pids: Sequence[int] | None = None,
+    ) -> list[ProcessRow]:
+        """Stored processes matching every filter given, by host, pid and start."""
+        found: list[ProcessRow] = []
+        id_groups: list[list[str] | None] = [None] if ids is None else list(chunks(ids, IN_CHUNK))
+        pid_groups: list[list[int] | None] = [None] if parent_pids is None else list(chunks(parent_pids, IN_CHUNK))
+        with self._errors("query processes"), self._engine.connect() as connection:
+            for id_group in id_groups:
+                for pid_group in pid_groups:
+                    query = process_query(
+                        host=host, pid=pid, ids=id_group, container_ids=container_ids, parent_pids=pid_group
+                    )
+                    found.extend(process_from_row(row) for row in connection.execute(query).mappings())
+        return sorted(found, key=lambda row: (row.host, row.pid, row.start_ns))
+
+    def runtime_events(
+        self,
+        *,
+        container_ids: Sequence[str] | None = None,
+        process_ids: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        host: str | None = None,
+        host_processes: bool = False,
+        limit: int | None = None,
+    ) -> list[RuntimeEventRow]:
+        """Stored runtime events matching every filter given, in time order (the first ``limit``);
+        ``host_processes`` keeps those of processes outside containers."""
+        _check_limit(limit)
+        groups: list[list[str] | None] = [None] if process_ids is None else list(chunks(process_ids, IN_CHUNK))
+        found: list[RuntimeEventRow] = []
+        with self._errors("query runtime events"), self._engine.connect() as connection:
+            for group in groups:
+                query = event_query(
+                    container_ids=container_ids,
+                    process_ids=group,
+                    since=since,
+                    until=until,
+                    host=host,
+                    host_processes=host_processes,
+                )
+                found.extend(event_from_row(row) for row in connection.execute(query.limit(limit)).mappings())
+        found.sort(key=lambda event: (event.time_ns, event.id))
+        return found if limit is None else found[:limit]
+
+    def containers(self) -> list[SeenContainer]:
+        """Every container the process history knows, with its name, image and pod, by id."""
+        columns = (
+            processes.c.container_id,
+            processes.c.host,
+            processes.c.container_name,
+            processes.c.image,
+            processes.c.image_id,
+            processes.c.pod,
+            processes.c.namespace,
+        )
+        query = select(*columns).distinct().where(processes.c.container_id.is_not(None))
+        with self._errors("query containers"), self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        merged: dict[str, SeenContainer] = {}
+        for row in rows:
+            seen = SeenContainer(*row)
+            earlier = merged.get(seen.id)
+            merged[seen.id] = seen if earlier is None else earlier.completed(seen)
+        return [merged[key] for key in sorted(merged)]
+
+    def finding_links(self, event_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The ids of the findings each of ``event_ids`` is linked to (events linked to none are left out)."""
+        links: dict[str, list[str]] = {}
+        with self._errors("query finding links"), self._engine.connect() as connection:
+            for chunk in chunks(sorted(set(event_ids)), IN_CHUNK):
+                query = select(finding_events.c.event_id, finding_events.c.finding_id).where(
+                    finding_events.c.event_id.in_(chunk)
+                )
+                for event_id, finding_id in connection.execute(query):
+                    links.setdefault(event_id, []).append(finding_id)
+        return {key: sorted(value) for key, value in links.items()}
+
+    def record_usage(self, roots: Iterable[UsageRoot], uses: Iterable[PackageUse]) -> None:
+        """Upsert watched roots and package uses (merged with the stored rows), in one transaction."""
+        pending_roots: dict[str, UsageRoot] = {}
+        for root in roots:
+            earlier = pending_roots.get(root.id)
+            pending_roots[root.id] = root if earlier is None else merge_roots(earlier, root)
+        pending_uses: dict[str, PackageUse] = {}
+        for use in uses:
+            previous = pending_uses.get(use.id)
+            pending_uses[use.id] = use if previous is None else merge_uses(previous, use)
+        with self._errors("record package use"), self._writer.begin() as connection:
+            write_usage(connection, pending_roots, pending_uses, self._clock())
+
+    def usage_roots(self) -> list[UsageRoot]:
+        """Every watched root, by name and id."""
+        query = select(usage_roots).order_by(usage_roots.c.name, usage_roots.c.id)
+        with self._errors("query watched roots"), self._engine.connect() as connection:
+            return [root_from_row(row) for row in connection.execute(query).mappings()]
+
+    def package_usage(self, *, root_ids: Sequence[str] | None = None) -> list[PackageUse]:
+        """The package uses of ``root_ids`` (every root by default), by root, name and version."""
+        query = select(package_usage)
+        if root_ids is not None:
+            query = query.where(package_usage.c.root_id.in_(list(root_ids)))
+        query = query.order_by(package_usage.c.root_id, package_usage.c.name, package_usage.c.version)
+        with self._errors("query package use"), self._engine.connect() as connection:
+            return [use_from_row(row) for row in connection.execute(query).mappings()]
+
+    def findings_with_prefix(self, prefix: str, *, limit: int = 2) -> list[Finding]:
+        """The findings whose id starts with ``prefix`` (at most ``limit``: two tell an ambiguous prefix)."""
+        _check_limit(limit)
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = select(findings).where(findings.c.id.like(f"{escaped}%", escape="\\")).order_by(findings.c.id)
+        with self._errors("look up a finding"), self._engine.connect() as connection:
+            rows = connection.execute(query.limit(limit)).mappings().all()
+        return [finding_from_row(row) for row in rows]
+
+    def accept(
+        self,
+        finding_id: str,
+        reason: AcceptReason,
+        *,
+        by: str,
+        note: str | None = None,
+        expires: datetime | None = None,
+    ) -> Acceptance:
+        """Accept the risk of ``finding_id`` (now, by ``by``, until ``expires``); a decision already in force for it
+        is revoked and replaced."""
+        with self._errors("accept a finding"), self._writer.begin() as connection:
+            return insert_acceptance(
+                connection, finding_id, reason, note=note, by=by, at=self._clock(), expires=expires
+            )
+
+    def revoke_acceptance(self, finding_id: str, *, by: str) -> int:
+        """Revoke the acceptance in force for ``finding_id``; how many decisions were revoked (0 or 1)."""
+        with self._errors("revoke an acceptance"), self._writer.begin() as connection:
+            return revoke_acceptances(connection, finding_id, by=by, at=self._clock())
+
+    def acceptances(
+        self, *, finding_ids: Sequence[str] | None = None, everything: bool = False, at: datetime | None = None
+    ) -> list[Acceptance]:
+        """The acceptances in force at ``at`` (default: now), or every decision ever made with ``everything``,
+        newest first."""
+        moment = self._clock() if at is None else at
+        with self._errors("query acceptances"), self._engine.connect() as connection:
+            return query_acceptances(connection, at=moment, finding_ids=finding_ids, everything=everything)
+
+    def accepted_finding_ids(self, at: datetime | None = None) -> set[str]:
+        """The ids of the findings accepted at ``at`` (default: now)."""
+        return {acceptance.finding_id for acceptance in self.acceptances(at=at)}
 
     def start_run(self, command: str, inputs: Sequence[str]) -> int:
         """Record the start of a run of ``command`` on ``inputs``; returns the run id."""

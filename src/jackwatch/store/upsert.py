@@ -7,14 +7,14 @@ never loses another writer's update.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Connection, Table, Text, bindparam, func, select, true, update
+from sqlalchemy import Connection, RowMapping, Table, Text, bindparam, func, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -76,6 +76,33 @@ def write(connection: Connection, pending: Pending, now: datetime) -> None:
         merged = replace(merged, count=max(merged.count, linked.get(finding_id, 0)))
         changes.append({"b_id": finding_id, **finding_values(merged, now, insert=False)})
     statement = update(findings).where(findings.c.id == bindparam("b_id"))
+    for change_chunk in chunks(changes, IN_CHUNK):
+        connection.execute(statement, change_chunk)
+
+
+def upsert_merged(
+    connection: Connection,
+    table: Table,
+    pending: Mapping[str, T],
+    *,
+    values: Callable[[T, bool], dict[str, Any]],
+    from_row: Callable[[RowMapping], T],
+    merge: Callable[[T, T], T],
+) -> None:
+    """Upsert rows keyed by ``id``: insert the new ones, lock every one in id order, write ``merge(stored, new)``.
+
+    ``values(item, insert)`` gives the column values (with ``id`` when inserting); ``merge`` must be idempotent,
+    since a row inserted by this very call is merged with itself.
+    """
+    ids = sorted(pending)
+    for chunk in chunks((values(pending[key], True) for key in ids), IN_CHUNK):
+        connection.execute(insert_ignore(connection, table), chunk)
+    stored: dict[str, T] = {}
+    for id_chunk in chunks(ids, IN_CHUNK):
+        query = select(table).where(table.c.id.in_(id_chunk)).order_by(table.c.id).with_for_update()
+        stored.update((row["id"], from_row(row)) for row in connection.execute(query).mappings())
+    changes = [{"b_id": key, **values(merge(stored[key], pending[key]), False)} for key in ids]
+    statement = update(table).where(table.c.id == bindparam("b_id"))
     for change_chunk in chunks(changes, IN_CHUNK):
         connection.execute(statement, change_chunk)
 

@@ -13,9 +13,9 @@ def test_default_registry_reads_cloudtrail() -> None:
     assert source.fields.name_field == "ct.name"
     event = source.make_event({"eventName": "StopLogging", "eventTime": "2026-01-01T00:00:00Z"}, "here")
     assert (event.source, event.name, event.origin) == ("aws_cloudtrail", "StopLogging", "here")
-    assert registry.get("syscall") is None
-    assert registry.unsupported == FALCO_SOURCES - {"aws_cloudtrail", "gcp_auditlog"}
-    assert {"syscall", "k8s_audit"} <= registry.unsupported
+    assert registry.get("k8s_audit") is None
+    assert registry.unsupported == FALCO_SOURCES - {"aws_cloudtrail", "gcp_auditlog", "syscall"}
+    assert {"k8s_audit", "okta"} <= registry.unsupported
 
 
 def test_a_registry_of_sources() -> None:

@@ -25,7 +25,18 @@ from jackwatch.store.engine import BUSY_TIMEOUT_MS, create_store_engine
 from jackwatch.store.migrate import alembic_config
 from jackwatch.store.tables import metadata
 
-TABLES = {"alembic_version", "assets", "findings", "finding_events", "runs"}
+TABLES = {
+    "alembic_version",
+    "assets",
+    "findings",
+    "finding_events",
+    "runs",
+    "processes",
+    "runtime_events",
+    "package_usage",
+    "usage_roots",
+    "acceptances",
+}
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 SUBJECT = "arn:aws:iam::123456789012:user/alice"
 PROBE = Finding(

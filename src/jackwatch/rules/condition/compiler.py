@@ -210,15 +210,17 @@ def _compare(node: Compare, fields: SourceFields, known: Mapping[str, object]) -
     extract, arg = _extractor(node.left, fields, known)
     op, right = node.op, node.right
     if isinstance(right, FieldExpr):
-        return _compare_fields(extract, arg, op, _extractor(right, fields, known))
+        all_in = op == "in" and not fields.fields[node.left.field.name].matches_any
+        return _compare_fields(extract, arg, op, _extractor(right, fields, known), all_in)
     texts = [item.text for item in right.items] if isinstance(right, ValueList) else [right.text]
     if not texts and op in ("in", "intersects"):
         return never  # an empty set (an allowlist nobody filled) matches nothing: skip the extraction
     literals = [Literal.of_text(text) for text in texts]
     test = _test(op, literals)
-    if not fields.fields[node.left.field.name].is_list and not any(lit.network for lit in literals):
+    field = fields.fields[node.left.field.name]
+    if not field.is_list and not any(lit.network for lit in literals):
         return _scalar_compare(extract, arg, op, test, literals)
-    if op == "in":
+    if op == "in" and not field.matches_any:
 
         def every(event: Event) -> bool:
             value = extract(event, arg)
@@ -278,8 +280,11 @@ def _scalar_compare(
     return scalar
 
 
-def _compare_fields(extract: Extractor, arg: str | None, op: str, right: tuple[Extractor, str | None]) -> Predicate:
-    """A comparison with a field on the right: its literals are known only per event."""
+def _compare_fields(
+    extract: Extractor, arg: str | None, op: str, right: tuple[Extractor, str | None], all_in: bool
+) -> Predicate:
+    """A comparison with a field on the right: its literals are known only per event; ``all_in``: a list on the
+    left is ``in`` the right's values when all its elements are (else when one is)."""
     right_extract, right_arg = right
 
     def compare(event: Event) -> bool:
@@ -293,7 +298,7 @@ def _compare_fields(extract: Extractor, arg: str | None, op: str, right: tuple[E
         test = _test(op, [Literal.of_value(item) for item in others if item is not None])
         if not isinstance(value, tuple):
             return test(value)
-        if op == "in":
+        if all_in:
             return bool(value) and all(map(test, value))
         return any(map(test, value))
 

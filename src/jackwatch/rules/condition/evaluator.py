@@ -7,7 +7,8 @@ right-hand side ``v`` (value conversions are described in ``values``):
 * a missing field (``None``) makes every comparison false and ``exists`` false; ``not`` negates;
 * list fields (tuples): ``in`` is true when the list is non-empty and every element is in the set,
   ``intersects`` when any element is; every other operator is true when any element satisfies it
-  (so ``!=`` on a list means "some element differs"); ``None`` elements satisfy nothing;
+  (so ``!=`` on a list means "some element differs"); ``None`` elements satisfy nothing; a field that
+  ``matches_any`` (Falco's ``proc.aname``: any ancestor) is ``in`` the set when any element is;
 * a scalar ``x in (…)`` / ``x intersects (…)``: ``x`` equals one of the values;
 * ``=``/``!=``: text, number or boolean equality depending on the type of ``x``;
 * ``<``, ``<=``, ``>``, ``>=``: numbers (a string field value is converted; non-numbers → false);
@@ -109,6 +110,8 @@ def _compare(node: Compare, event: Event, fields: SourceFields) -> bool:
         literals = [Literal.of_text(right.text)]
     elements = value if isinstance(value, tuple) else (value,)
     op = node.op
+    if op == "in" and fields.fields[node.left.field.name].matches_any:
+        op = "intersects"
     if op == "in":
         return len(elements) > 0 and all(any(equals(x, lit) for lit in literals) for x in elements)
     if op == "intersects":

@@ -3,6 +3,11 @@
 Each source registers one :class:`SourceFields`. A field's extractor returns ``None`` when the event
 does not have it (Falco semantics: every comparison on a missing field is false, ``exists`` is false);
 list-valued fields return a ``tuple``.
+
+A field that ``matches_any`` is a list whose every comparison holds when one of its elements satisfies it,
+``in`` included (Falco's ``proc.aname`` without index: any ancestor). A field that is not ``available`` is
+one of Falco's that jackwatch cannot provide: rules whose conditions use it load but are not evaluated, and
+outputs show it as ``<NA>``.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from jackwatch.model import Event
+from jackwatch.model import Event, Severity
 
 Extractor = Callable[[Event, str | None], object]
 """``extract(event, arg)``; ``arg`` is the index argument (``proc.aname[2]`` → ``"2"``) or ``None``."""
@@ -34,6 +39,19 @@ class Field:
     doc: str
     arg: ArgMode = ArgMode.NONE
     is_list: bool = False
+    matches_any: bool = False
+    available: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Restated:
+    """What the finding of an event is about when the event is itself another tool's alert (a Falco alert
+    names its rule and priority): the finding's rule id, title, severity and MITRE ids."""
+
+    id: str
+    title: str
+    severity: Severity
+    mitre: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +64,9 @@ class SourceFields:
     ``retain`` makes the compact copy of an event that stateful rules keep while they wait for more
     (enough for the principal, the evidence and outputs), so that memory does not grow with record size.
     ``principal`` gives the stable identity a finding is about; ``evidence`` gives the per-event facts a
-    finding aggregates (region, source IP, ASN, user agent).
+    finding aggregates (region, source IP, ASN, user agent). ``scrub`` rewrites a rendered output line before it
+    is shown or stored (the secrets a command line may hold are redacted). ``restate`` is for sources whose events
+    are alerts already: the rule a finding of the event is about, instead of the rule that matched it.
     """
 
     source: str
@@ -56,3 +76,5 @@ class SourceFields:
     evidence: Callable[[Event], Mapping[str, str]]
     partition_field: str | None = None
     retain: Callable[[Event], Event] | None = None
+    scrub: Callable[[str], str] | None = None
+    restate: Callable[[Event], Restated | None] | None = None

@@ -15,12 +15,24 @@ from jackwatch.checks.kubernetes.fixes import strategic_merge
 from jackwatch.inventory.kubernetes import K8sInventory, K8sSettings, build_inventory, make_object, read_manifest_text
 from jackwatch.sources.stats import ReadStats
 
+MANIFEST = "m.yaml"
+"""The file name of the manifests the helpers write."""
+
+
+def manifest_text(*objects: Mapping[str, Any]) -> str:
+    """``objects`` as one multi-document manifest (each document one line of JSON)."""
+    return "\n---\n".join(json.dumps(obj) for obj in objects)
+
 
 def inventory(*objects: Mapping[str, Any], settings: K8sSettings | None = None) -> K8sInventory:
     """The inventory of ``objects`` written as one multi-document manifest ``m.yaml``."""
-    text = "\n---\n".join(json.dumps(obj) for obj in objects)
+    return inventory_of_text(manifest_text(*objects), settings=settings)
+
+
+def inventory_of_text(text: str, path: str = MANIFEST, settings: K8sSettings | None = None) -> K8sInventory:
+    """The inventory of the manifest ``text`` read from ``path``."""
     stats = ReadStats()
-    return build_inventory(read_manifest_text(text, "m.yaml", stats), "test", stats, settings)
+    return build_inventory(read_manifest_text(text, path, stats), "test", stats, settings)
 
 
 def deployment(spec: Mapping[str, Any], name: str = "app", namespace: str = "ns") -> dict[str, Any]:

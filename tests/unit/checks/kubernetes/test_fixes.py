@@ -1,29 +1,51 @@
 """Every fix clears its finding: applying the JSON patch to the object (or creating the object the fix names) and
 checking again no longer finds it; the strategic-merge patch gives the same object; the result is still valid.
 
-Tested on generated workloads (hypothesis) and on every positive case of the conformance corpora and of the unit
-tests."""
+Every fix is also made to the manifest file itself (:mod:`jackwatch.remediate`): its unified diff, applied to the
+file's text, gives a file that still reads, whose object keeps its kind, name and containers, is the object the
+JSON patch gives, and no longer shows the finding when checked again; the other documents are untouched.
+
+Tested on generated workloads (hypothesis; written as JSON lines, indented JSON and block YAML with comments, lists
+indented or not) and on every positive case of the conformance corpora (their own files) and of the unit tests."""
 
 from __future__ import annotations
 
+import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import jsonpatch
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conformance.corpora import KUBESCAPE, POLARIS, inventory_of, kubescape_cases, polaris_cases
 from tests.datasets import needs
-from tests.unit.checks.kubernetes.kit import apply_fix, deployment, hits, inventory, plain
+from tests.unit.checks.kubernetes.kit import (
+    MANIFEST,
+    apply_fix,
+    deployment,
+    hits,
+    inventory,
+    inventory_of_text,
+    manifest_text,
+    plain,
+)
 from tests.unit.checks.kubernetes.test_checks import CASES
 from tests.unit.secrets.samples import openai_key
 
+from jackwatch.checks.base import Hit, make_finding
 from jackwatch.checks.kubernetes import registry
 from jackwatch.checks.kubernetes.fixes import strategic_merge
-from jackwatch.inventory.kubernetes import K8sInventory
+from jackwatch.inventory.kubernetes import K8sInventory, K8sObject, read_manifest_text
 from jackwatch.inventory.kubernetes.objects import mapping, sequence
+from jackwatch.remediate.diff import apply_diff
+from jackwatch.remediate.kubernetes import manifest_change, verify_change, with_object_digests
+from jackwatch.remediate.yamledit import document_spans
+from jackwatch.sources.stats import ReadStats
 
 KEY = openai_key(random.Random(77)).secret
 
@@ -196,8 +218,42 @@ def _pod_specs(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield mapping(mapping(mapping(body.get("spec")).get("template")).get("spec"))  # type: ignore[misc]
 
 
-def verify_fixes(built: K8sInventory, label: str) -> int:
-    """Apply every fix of every check to ``built``; returns how many were verified."""
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def verify_file_fix(check: str, hit: Hit, built: K8sInventory, files: Mapping[str, str], label: str) -> None:
+    """Make ``hit``'s fix to its manifest file (``files``: each file's text), apply the diff to the text and prove
+    the result (verify_change: still reads, same object and containers, the JSON patch's object, finding gone);
+    the documents the fix does not touch are unchanged."""
+    finding = with_object_digests([make_finding(registry.specs[check], hit, NOW)], built.objects)[0]
+    fix = finding.evidence["fix"]
+    path = fix["object"]["file"] if "object" in fix else hit.resource["file"]
+    text = files[path]
+    change = manifest_change(text, path, fix)
+    assert change.notes == (), f"{label}: {check} could not keep the layout"
+    assert apply_diff(text, change.diff) == change.new, f"{label}: {check} diff does not apply"
+    context = [obj for obj in built.objects if obj.file != path]
+    verify_change(change, fix, finding, context=context)
+    untouched = _documents(text, fix) - _documents(change.new, fix)
+    assert not untouched, f"{label}: {check} changed other documents"
+
+
+def _documents(text: str, fix: Mapping[str, Any]) -> set[str]:
+    """The documents of ``text`` that do not hold the fix's object."""
+    target = fix.get("object") or {}
+    wanted = (target.get("kind"), target.get("namespace"), target.get("name"))
+    kept = set()
+    for start, end in document_spans(text):
+        part = text[start:end]
+        objects: list[K8sObject] = read_manifest_text(part, "x", ReadStats())
+        if not any((o.kind, o.namespace, o.name) == wanted for o in objects):
+            kept.add(part.strip())
+    return kept
+
+
+def verify_fixes(built: K8sInventory, label: str, files: Mapping[str, str] | None = None) -> int:
+    """Apply every fix of every check to ``built`` (and, with ``files``, to its manifest files); returns how many
+    were verified."""
     verified = 0
     for check in registry.specs:
         for hit in hits(check, built):
@@ -219,18 +275,51 @@ def verify_fixes(built: K8sInventory, label: str) -> int:
                     assert by_json == by_merge, f"{label}: {check} patches differ"
                 new = violations(by_json) - violations(plain(obj.body))
                 assert not new, f"{label}: {check} makes the object invalid: {new}"
+            if files is not None:
+                verify_file_fix(check, hit, built, files, label)
             verified += 1
     return verified
 
 
+STYLES = ("json-lines", "json-indented", "block", "block-indentless")
+
+
+def written(objects: list[dict[str, Any]], style: str) -> str:
+    """``objects`` as a manifest in ``style``; block YAML gets a comment on every scalar line and one above each
+    document."""
+    if style == "json-lines":
+        return manifest_text(*objects)
+    if style == "json-indented":
+        return "\n---\n".join(json.dumps(obj, indent=2) for obj in objects) + "\n"
+    documents = []
+    for index, obj in enumerate(objects):
+        text = yaml.dump(obj, Dumper=_Indented if style == "block" else yaml.SafeDumper, sort_keys=False)
+        lines = [
+            line if line.rstrip().endswith(":") else f"{line}  # note {n}" for n, line in enumerate(text.splitlines())
+        ]
+        documents.append(f"# document {index}\n" + "\n".join(lines) + "\n")
+    return "---\n".join(documents)
+
+
+class _Indented(yaml.SafeDumper):
+    """Lists indented under their key (``key:\n  - item``)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(workloads())
-def test_every_fix_clears_its_finding_on_generated_workloads(objects: list[dict[str, Any]]) -> None:
-    verify_fixes(inventory(*objects), "generated")
+@given(workloads(), st.sampled_from(STYLES))
+def test_every_fix_clears_its_finding_on_generated_workloads(objects: list[dict[str, Any]], style: str) -> None:
+    text = written(objects, style)
+    verify_fixes(inventory_of_text(text), f"generated {style}", {MANIFEST: text})
 
 
 def test_every_fix_clears_its_finding_on_the_unit_cases() -> None:
-    verified = sum(verify_fixes(inventory(*positive), check) for check, positive, _ in CASES)
+    verified = 0
+    for check, positive, _ in CASES:
+        text = manifest_text(*positive)
+        verified += verify_fixes(inventory_of_text(text), check, {MANIFEST: text})
     assert verified >= 20
 
 
@@ -240,7 +329,8 @@ def test_every_fix_clears_its_finding_on_the_conformance_corpora() -> None:
     verified = 0
     for case in [*kubescape_cases(), *polaris_cases()]:
         if case.fails:
-            verified += verify_fixes(inventory_of(case), case.label)
+            files = {str(path): Path(path).read_text(encoding="utf-8") for path in case.inputs}
+            verified += verify_fixes(inventory_of(case), case.label, files)
     assert verified > 300
 
 

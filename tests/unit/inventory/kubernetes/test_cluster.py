@@ -211,7 +211,7 @@ def test_scan_k8s_cluster_json_report_marks_the_partial_view(fake_api: tuple[Fak
     host_pid = [f for f in report["findings"] if f["rule_id"] == "k8s.pod.host_pid"]
     assert host_pid[0]["resource"]["name"] == "p" and host_pid[0]["subject"] == "k8s://prod-eks/ai/Pod/p"
     table = run_cli("scan", "k8s", "--cluster", "--kubeconfig", kubeconfig(tmp_path, server), "--no-store")
-    assert table.code == 0 and "PARTIAL VIEW: secrets: 403 Forbidden" in table.text
+    assert table.code == 0 and "partial view: 1 not read" in table.text and "secrets: 403 Forbidden" in table.text
 
 
 def test_scan_k8s_cluster_unreachable_exits_2(tmp_path: Path) -> None:
