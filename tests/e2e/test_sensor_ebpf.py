@@ -38,7 +38,6 @@ pytestmark = pytest.mark.ebpf
 
 READY_TIMEOUT = 120.0
 CGROUP_ROOT = Path("/sys/fs/cgroup")
-DNS_SERVER = ("127.0.0.77", 53)
 
 
 def require_ebpf() -> None:
@@ -166,7 +165,9 @@ def trace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trace]:
         (site / package / "__init__.py").write_text("VALUE = 1\n")
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    dns = socketserver.UDPServer(DNS_SERVER, _DnsHandler)
+    # an address of its own on port 53 (all of 127/8 is loopback): test workers each start a sensor at once
+    dns_server = (f"127.0.{secrets.randbelow(250) + 1}.{secrets.randbelow(250) + 1}", 53)
+    dns = socketserver.UDPServer(dns_server, _DnsHandler)
     threading.Thread(target=dns.serve_forever, daemon=True).start()
     events, db = work / "events.jsonl", work / "sensor.db"
     sensor = Sensor("--duration", "300", "--events", events, "--format", "json", "--db", db)
@@ -180,7 +181,7 @@ def trace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trace]:
         run(python, "-c", f"{tag}import socket; socket.create_connection(('127.0.0.1', {port})).close()")
         query = (
             f"{tag}import socket, struct; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
-            f"s.connect({DNS_SERVER!r}); "
+            f"s.connect({dns_server!r}); "
             f"q = struct.pack('>HHHHHH', 7, 0x100, 1, 0, 0, 0) + b''.join(bytes([len(p)]) + p.encode() "
             f"for p in {dns_name!r}.split('.')) + b'\\0' + struct.pack('>HH', 1, 1); s.send(q); s.recv(512); "
             f"socket.create_connection(('127.0.0.1', {port})).close()"
