@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -160,9 +160,23 @@ _Loader.yaml_implicit_resolvers = {
 def read_yaml(text: str, path: str) -> YamlDocuments:
     """Every document of ``text`` (safe loading only); a syntax error raises :class:`YamlError`."""
     loader = _Loader(text, path)
+    return YamlDocuments(load_all(loader, path), loader.duplicates)
+
+
+class DocumentLoader(Protocol):
+    """What :func:`load_all` needs of a PyYAML loader."""
+
+    def check_data(self) -> bool: ...
+    def get_data(self) -> Any: ...
+    def dispose(self) -> None: ...
+
+
+def load_all(loader: DocumentLoader, path: str) -> list[object]:
+    """Every document ``loader`` reads (then disposed of); a syntax error raises :class:`YamlError` located in
+    ``path``."""
     try:
         values: list[object] = []
-        while loader.check_data():  # type: ignore[no-untyped-call]
+        while loader.check_data():
             values.append(loader.get_data())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -172,4 +186,4 @@ def read_yaml(text: str, path: str) -> YamlDocuments:
         raise YamlError(f"YAML error: {exc}", Location(path)) from None
     finally:
         loader.dispose()
-    return YamlDocuments(values, loader.duplicates)
+    return values

@@ -22,7 +22,7 @@ import yaml
 from jackwatch.errors import Location, YamlError
 from jackwatch.inventory.kubernetes.objects import K8sObject, make_object, sequence
 from jackwatch.sources.stats import ReadStats
-from jackwatch.yamlsource import YamlMap
+from jackwatch.yamlsource import YamlMap, load_all
 
 try:
     from yaml import CSafeLoader as _ComposeLoader
@@ -69,20 +69,7 @@ _ManifestLoader.yaml_implicit_resolvers = {
 
 def load_documents(text: str, path: str) -> list[object]:
     """Every document of ``text`` (safe loading); a syntax error raises :class:`YamlError` with its location."""
-    loader = _ManifestLoader(text, path)
-    try:
-        values: list[object] = []
-        while loader.check_data():  # type: ignore[no-untyped-call]
-            values.append(loader.get_data())
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        location = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
-        raise YamlError(f"YAML syntax error: {exc.problem or exc}", location) from None
-    except yaml.YAMLError as exc:
-        raise YamlError(f"YAML error: {exc}", Location(path)) from None
-    finally:
-        loader.dispose()
-    return values
+    return load_all(_ManifestLoader(text, path), path)
 
 
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
