@@ -4,15 +4,14 @@ advisories' own version lists, licensed, and matching the real dist-info samples
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import sys
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from tests.datasets import DATASETS, needs
+from tests.scripts import load_script
 
 from jackwatch.model.inventory import Ecosystem, Package
 from jackwatch.vulns.db import AdvisoryDb
@@ -35,12 +34,7 @@ FIXES_AFFECTED_UPSTREAM = {
 
 
 def _load_builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_advisory_db", ROOT / "tools/build_advisory_db.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "tools/build_advisory_db.py")
 
 
 builder = _load_builder()

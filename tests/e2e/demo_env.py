@@ -18,6 +18,9 @@ BAD_INPUT_MANIFEST_CANDIDATES = (BAD_INPUT / "expected.json", DEMO / "expected" 
 """Where the manifest of the bad-input files may be, in order of preference."""
 COST_MANIFEST = DEMO / "expected" / "bedrock-billing.json"
 """The manifest of the invocation logs and the billing export: their detections, and the incident with its cost."""
+DEMO_RUNTIME = DEMO / "runtime"
+RUNTIME_MANIFEST = DEMO / "expected" / "runtime.json"
+"""The manifest of the runtime trace: its detections, the process in focus, the packages in use."""
 
 
 def first_existing(candidates: tuple[Path, ...]) -> Path | None:

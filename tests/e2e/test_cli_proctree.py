@@ -183,7 +183,7 @@ def test_prune_deletes_what_is_older_than_the_retention(db_url: str, tmp_path: P
         (("proctree", "nginx"), "no process 'nginx' and no container matching it"),
         (("timeline", "nginx"), "no container in the history matches 'nginx'"),
         (("inuse", "nginx"), "no watched image, host or container matches 'nginx'"),
-        (("history", "import", "missing.jsonl"), "missing.jsonl: cannot read the trace"),
+        (("history", "import", "missing.jsonl"), "missing.jsonl: no such file or directory"),
         (("history", "prune", "--retention", "0d"), "is not a positive duration"),
         (("inuse", "--learning", "soon"), "is not a positive duration"),
         (("proctree", "1", "--at", "yesterday"), "'yesterday' is neither an ISO date/time"),

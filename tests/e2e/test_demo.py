@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.e2e.demo_env import COST_MANIFEST, DEMO, DEMO_INVOCATIONS, DEMO_SETTINGS, DEMO_TRAIL
+from tests.e2e.demo_env import COST_MANIFEST, DEMO, DEMO_INVOCATIONS, DEMO_SETTINGS, DEMO_TRAIL, RUNTIME_MANIFEST
 from tests.e2e.runner import run_cli, run_jackwatch
 
 from jackwatch.cost import DEFAULT_TOKENS_PER_CALL, TokenUsage, cost_of, estimate_cost, load_price_table
@@ -125,8 +125,9 @@ def test_the_whole_demo_is_read(demo_report: Report, demo_manifest: Manifest, co
     stats = demo_report["stats"]
     assert (stats["files_failed"], stats["events_skipped"], stats["problems"]) == (0, 0, [])
     trace, logs, bill = demo_manifest["trace"], cost_manifest["inputs"]["bedrock"], cost_manifest["inputs"]["usage"]
-    assert stats["events_read"] == trace["events"] + logs["records"] + bill["llm_rows"]
-    assert stats["files_read"] == trace["files"] + logs["files"] + bill["files"]
+    runtime = json.loads(RUNTIME_MANIFEST.read_text(encoding="utf-8"))["trace"]
+    assert stats["events_read"] == trace["events"] + logs["records"] + bill["llm_rows"] + runtime["records"]
+    assert stats["files_read"] == trace["files"] + logs["files"] + bill["files"] + runtime["files"]
     assert stats["findings"] == len(demo_report["findings"])
     assert "temporary" in stats["store"]
 
@@ -244,7 +245,7 @@ def test_the_demo_table_from_the_checkout(demo_manifest: Manifest, cost_manifest
     for entries in (demo_manifest["expected"], cost_manifest["expected"]):
         for rule_id in {e["rule_id"] for e in entries if e.get("required")}:
             assert rule_id in text, rule_id
-    assert "1 incident(s)" in text and "files failed: 0" in text
+    assert "2 incident(s)" in text and "files failed: 0" in text  # the key abuse, the intrusion
 
 
 def test_the_demo_into_a_store(db_url: str, demo_report: Report) -> None:

@@ -42,7 +42,7 @@ def normalized(name: str) -> str:
 
 
 def test_the_json_report_keeps_its_keys_and_adds_the_scan(report: Report) -> None:
-    assert list(report) == ["findings", "incidents", "stats", "scan", "risks", "paths"]
+    assert list(report) == ["findings", "incidents", "stats", "scan", "runtime", "risks", "paths"]
     scan = report["scan"]
     assert scan["target"].startswith("image://sha256:")
     assert {"packages", "vulnerabilities", "secrets", "summary", "stats"} <= set(scan)

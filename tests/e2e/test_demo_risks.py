@@ -57,7 +57,7 @@ def factors(risk: Report) -> set[str]:
 def test_openai_app_is_the_first_risk_critical_with_the_blogs_factors(report: Report) -> None:
     first = report["risks"][0]
     assert first["subject"]["id"] == WORKLOAD and first["severity"] == "critical"
-    assert factors(first) >= BLOG_FACTORS and "runtime_detection" not in factors(first)
+    assert factors(first) >= {*BLOG_FACTORS, "runtime_detection", "ai_package_in_use"}  # the recorded trace
     reasons = {factor["name"]: factor["reason"] for factor in first["factors"]}
     assert reasons["internet_exposed"] == "Service openai-app (LoadBalancer)"
     assert (
@@ -152,13 +152,26 @@ def useradd(moment: datetime) -> RuntimeRecord:
     return record  # type: ignore[return-value]
 
 
-def test_runtime_detections_in_the_store_add_the_runtime_factor(db_url: str) -> None:
+def without_runtime(tmp_path: Path) -> Path:
+    """The demo environment without its recorded runtime trace."""
+    for entry in DEMO.iterdir():
+        if entry.name != "runtime":
+            (tmp_path / entry.name).symlink_to(entry)
+    return tmp_path
+
+
+def test_runtime_detections_in_the_store_add_the_runtime_factor(db_url: str, tmp_path: Path) -> None:
+    environment = without_runtime(tmp_path)
+    plain = run_cli("demo", environment, "--format", "json")
+    assert plain.code == 0, plain.describe()
+    assert "runtime" not in plain.report()
+    assert "runtime_detection" not in factors(plain.report()["risks"][0])
     detector = build_detector(RuleSelection(), AsnDb.load())
     result = detect_events(detector, [to_event(useradd(datetime(2025, 6, 10, 13, 52, 11, tzinfo=UTC)))], ReadStats())
     assert {finding.rule_id for finding, _ in result.findings} >= {"runtime.user_home_in_tmpfs"}
     with open_store(db_url) as store:
         store_result(store, result, "sensor", [], result.stats(detector))
-    demo = run_cli("demo", DEMO, "--db", db_url, "--format", "json")
+    demo = run_cli("demo", environment, "--db", db_url, "--format", "json")
     assert demo.code == 0, demo.describe()
     first = demo.report()["risks"][0]
     assert first["subject"]["id"] == WORKLOAD and first["severity"] == "critical"

@@ -23,6 +23,7 @@ import typer
 
 from jackwatch.checks.kubernetes import registry, run_checks
 from jackwatch.cli.common import FormatOption, OutputOption, exit_code, ordered, output_stream, use_color
+from jackwatch.cli.demo_runtime import RuntimeView, record_runtime
 from jackwatch.cli.paths import paths_json
 from jackwatch.cli.risks import load_inputs, render_risks, risk_stats
 from jackwatch.cli.scan import link_assets, store_posture, store_scan
@@ -62,7 +63,14 @@ IMAGE_FOLDER = "image"
 """The app's container image in the environment (an OCI image layout), scanned when present."""
 K8S_FOLDER = "k8s"
 """The app's Kubernetes manifests in the environment, checked when present."""
-INPUTS = (("cloudtrail", "cloudtrail"), ("bedrock", "bedrock-invocations"), ("usage", "billing"))
+RUNTIME_FOLDER = "runtime"
+"""The sensor's recorded trace of the app's container in the environment, kept in the store when present."""
+INPUTS = (
+    ("cloudtrail", "cloudtrail"),
+    ("bedrock", "bedrock-invocations"),
+    ("usage", "billing"),
+    ("syscall", RUNTIME_FOLDER),
+)
 """(input kind, folder of the environment) of what the demo reads; CloudTrail is required, the others are read
 when the environment has them."""
 
@@ -119,6 +127,14 @@ def demo(
         url = resolve_db_url(db or str(Path(scratch) / "demo.db"), {})
         with open_store(url) as store:
             store_result(store, result, "demo", inputs, stats)
+            trace = environment / RUNTIME_FOLDER
+            runtime = (
+                record_runtime(
+                    store, trace, image if scan is not None else None, [finding for finding, _ in result.findings]
+                )
+                if trace.is_dir()
+                else None
+            )
             found = [] if scan is None else store_scan(store, scan, "demo scan image", str(image), now)
             if posture is not None:
                 store_posture(
@@ -132,7 +148,15 @@ def demo(
         correlated = correlate(graph_inputs.findings, build_graph(graph_inputs), accepted, stats["store"])
         with output_stream(output) as stream:
             write_demo_report(
-                fmt, stored, stats, stream, scan, color=use_color(fmt, output), posture=posture, correlated=correlated
+                fmt,
+                stored,
+                stats,
+                stream,
+                scan,
+                color=use_color(fmt, output),
+                posture=posture,
+                correlated=correlated,
+                runtime=runtime,
             )
     return exit_code(stored, None, result.read.files_failed > 0)
 
@@ -279,11 +303,12 @@ def write_demo_report(
     color: bool,
     posture: ManifestScan | None = None,
     correlated: Correlated | None = None,
+    runtime: RuntimeView | None = None,
 ) -> None:
     """The detection report as ``detect`` writes it, with the image scan and the manifests' posture before it, and
-    the risks, attack paths and fixes after it, in a table; in JSON the scan under ``scan``, the risks (each with
-    its fixes) under ``risks`` and the paths under ``paths`` (``jsonl`` and ``ocsf`` hold the detection findings
-    only)."""
+    the runtime view (process tree, packages in use), the risks, attack paths and fixes after it, in a table; in
+    JSON the scan under ``scan``, the runtime view under ``runtime``, the risks (each with its fixes) under
+    ``risks`` and the paths under ``paths`` (``jsonl`` and ``ocsf`` hold the detection findings only)."""
     shown, incidents = ordered(findings), find_incidents(findings)
     if fmt is OutputFormat.TABLE:
         if scan is not None:
@@ -300,6 +325,8 @@ def write_demo_report(
             write_posture_table(report, stream, color=color)
     if fmt is not OutputFormat.JSON:
         render(fmt, shown, stats, stream, color=color, incidents=incidents)
+        if fmt is OutputFormat.TABLE and runtime is not None:
+            stream.write(runtime.text(color=color).encode())
         if fmt is OutputFormat.TABLE and correlated is not None:
             write_correlation(correlated, stream, color=color)
         return
@@ -308,6 +335,8 @@ def write_demo_report(
     body = orjson.loads(buffer.getvalue())
     if scan is not None:
         body["scan"] = scan_to_dict(scan)
+    if runtime is not None:
+        body["runtime"] = runtime.as_dict()
     if correlated is not None:
         graph = correlated.graph
         body["risks"] = [

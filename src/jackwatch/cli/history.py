@@ -20,7 +20,6 @@ from jackwatch.runtime import FixedRoot, RuntimeRecorder
 from jackwatch.runtime.packages import DirectoryIndex, RootIndex
 from jackwatch.runtime.trace import read_trace
 from jackwatch.sources.stats import ReadStats
-from jackwatch.store.upsert import chunks
 
 app = typer.Typer(
     help="The process history: load a recorded runtime trace, prune what is older than the retention.",
@@ -50,7 +49,9 @@ def parse_duration(text: str, option: str) -> timedelta:
 @app.command("import")
 def import_trace(
     trace: str = typer.Argument(
-        ..., metavar="TRACE", help="Runtime records as JSON Lines (plain or gzip; - for stdin)."
+        ...,
+        metavar="TRACE",
+        help="Runtime records as JSON Lines (plain or gzip): a file, a directory of them, or - for stdin.",
     ),
     root: Path | None = typer.Option(
         None, "--root", help="The directory the trace's processes ran from: their package use is recorded."
@@ -73,9 +74,7 @@ def import_trace(
     with store_at(db) as store:
         run = store.start_run("history import", [trace])
         recorder = RuntimeRecorder(store, retention=keep, roots=fixed, host=host, origin=trace)
-        for batch in chunks(read_trace(trace, stats), 5_000):
-            recorder.add(batch)
-        recorder.flush()
+        recorder.add_all(read_trace(trace, stats))
         written = {key: value for key, value in recorder.summary().items() if key not in stats.as_dict()}
         summary = {"trace": trace, "root": None if fixed is None else fixed.asset.ref, **written, **stats.as_dict()}
         store.finish_run(run, summary)

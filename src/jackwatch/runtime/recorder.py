@@ -21,6 +21,7 @@ from jackwatch.runtime.roots import LiveRoots, RootResolver
 from jackwatch.runtime.usage import UsageRecorder
 from jackwatch.sources.stats import ReadStats
 from jackwatch.store import Store
+from jackwatch.store.upsert import chunks
 
 LIVE = "live"
 
@@ -62,6 +63,12 @@ class RuntimeRecorder:
         self.history.add(batch)
         if self.usage is not None:
             self.usage.add(batch)
+
+    def add_all(self, records: Iterable[RuntimeRecord], batch: int = 5_000) -> None:
+        """Take ``records`` (a whole trace) in batches of ``batch``, then write what is pending."""
+        for chunk in chunks(records, batch):
+            self.add(chunk)
+        self.flush()
 
     def flush(self) -> None:
         """Write what is pending (and prune the history when due)."""

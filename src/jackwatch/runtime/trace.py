@@ -1,70 +1,64 @@
-"""Reading a recorded trace: runtime records as JSON Lines (``jackwatch sensor run --events FILE.jsonl``), plain
-or gzip-compressed, from a file or standard input.
+"""Recorded runtime traces (``jackwatch sensor run --events FILE.jsonl``) as events of the ``syscall`` source:
+files (JSON Lines, plain or gzip), directories of them, and standard input.
 
-A line that is not JSON, not a runtime record, or longer than :data:`MAX_LINE` is reported with its line number
-and skipped; blank lines are ignored; the rest is read.
+:func:`read_runtime_events` is what ``jackwatch detect syscall:TRACE`` and ``jackwatch history import`` read with.
+A line that is not JSON or not a runtime record (:func:`~jackwatch.runtime.records.record_problem`) is counted with
+its file and line number and skipped; the rest is read, in file order (the detector puts events back in time
+order; the history does not need it).
 """
 
 from __future__ import annotations
 
-import gzip
-import sys
-from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, cast
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, cast
 
-import orjson
-
-from jackwatch.errors import Location, SourceError
-from jackwatch.model.runtime import RuntimeRecord
+from jackwatch.model import Event
+from jackwatch.model.runtime import RuntimeRecord, to_event
 from jackwatch.runtime.records import record_problem
+from jackwatch.sources.reading.context import ReadOptions
+from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, local_inputs, local_spec, read_context, read_local
+from jackwatch.sources.reading.layout import AwsLogsLayout
+from jackwatch.sources.reading.records import RecordError, RecordFormat
 from jackwatch.sources.stats import ReadStats
 
-MAX_LINE = 4 * 1024 * 1024
-"""The longest line read (bytes)."""
+LABEL = "runtime records"
 
-STDIN = "-"
+
+def make_event(raw: Any, origin: str) -> Event:
+    """The event of one runtime record; :class:`RecordError` (``invalid_record``) when it is not one."""
+    problem = record_problem(raw)
+    if problem is not None:
+        raise RecordError("invalid_record", problem)
+    return to_event(cast(RuntimeRecord, raw), origin)
+
+
+FORMAT = RecordFormat(LABEL, make_event, AwsLogsLayout(LABEL, frozenset()))
+"""Runtime records: JSON Lines (one record per line), a JSON array of records, or a single record."""
+
+
+def read_runtime_events(
+    specs: Sequence[str],
+    stats: ReadStats,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+    options: ReadOptions | None = None,
+) -> Iterator[Event]:
+    """Events of every input in ``specs`` (a file, a directory of trace files, or ``-``), one input after the
+    other, with ``since <= time < until``. The specs are checked before anything is read: a URL or ``-`` twice
+    raises :class:`~jackwatch.errors.ConfigError`, a path that does not exist or cannot be read
+    :class:`~jackwatch.errors.SourceError`; bad lines and files are counted in ``stats`` with their location."""
+    inputs = local_inputs(specs, _parse_spec, LABEL)
+    return read_local(inputs, read_context(stats, FORMAT, since, until, progress, options))
 
 
 def read_trace(source: str, stats: ReadStats) -> Iterator[RuntimeRecord]:
-    """The records of the trace at ``source`` (a path, or ``-`` for standard input), in file order."""
-    if source == STDIN:
-        yield from _records(sys.stdin.buffer, "<stdin>", stats)
-        return
-    path = Path(source)
-    try:
-        with path.open("rb") as raw:
-            compressed = raw.read(2) == b"\x1f\x8b"
-            raw.seek(0)
-            handle: IO[bytes] = cast(IO[bytes], gzip.GzipFile(fileobj=raw)) if compressed else raw
-            stats.files_read += 1
-            yield from _records(handle, source, stats)
-    except (OSError, EOFError) as error:
-        if isinstance(error, FileNotFoundError | IsADirectoryError | PermissionError):
-            raise SourceError(f"{source}: cannot read the trace: {error.strerror}") from None
-        stats.files_failed += 1
-        stats.skip("unreadable", Location(source), f"reading stopped: {error}", 0)
+    """The records of the trace at ``source`` (a file, a directory, or ``-``), in file order."""
+    for event in read_runtime_events([source], stats):
+        yield cast(RuntimeRecord, event.raw)
 
 
-def _records(handle: IO[bytes], name: str, stats: ReadStats) -> Iterator[RuntimeRecord]:
-    number = 0
-    while line := handle.readline(MAX_LINE + 1):
-        number += 1
-        if len(line) > MAX_LINE and not line.endswith(b"\n"):
-            while (rest := handle.readline(MAX_LINE)) and not rest.endswith(b"\n"):
-                pass
-            stats.skip("line_too_long", Location(name, number), f"longer than {MAX_LINE} bytes")
-            continue
-        if not line.strip():
-            continue
-        try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            stats.skip("invalid_json", Location(name, number, error.colno), f"not JSON: {error.msg}")
-            continue
-        problem = record_problem(value)
-        if problem is not None:
-            stats.skip("invalid_record", Location(name, number), problem)
-            continue
-        stats.events_read += 1
-        yield cast(RuntimeRecord, value)
+def _parse_spec(text: str) -> PathSpec | StdinSpec:
+    return local_spec(text, "Runtime traces")

@@ -140,6 +140,12 @@ INPUT_KINDS: Mapping[str, InputKind] = {
             _log_reader("jackwatch.sources.falco", "read_falco_alerts"),
         ),
         InputKind(
+            "syscall",
+            "syscall",
+            "runtime records as jackwatch sensor run --events writes them (JSON Lines, plain or gzip): FILE, DIR, '-'",
+            _log_reader("jackwatch.runtime.trace", "read_runtime_events"),
+        ),
+        InputKind(
             "usage",
             "llm_usage",
             "billing exports (AWS CUR 2.0 and legacy, GCP billing export, Azure cost exports; CSV, Parquet, JSON "

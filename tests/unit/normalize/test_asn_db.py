@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.util
 import struct
-import sys
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from itertools import pairwise
 from pathlib import Path
@@ -15,6 +13,7 @@ from types import ModuleType
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.scripts import load_script
 
 from jackwatch.errors import ContentError
 from jackwatch.normalize import Asn, AsnDb, AsnRange
@@ -25,12 +24,7 @@ PACKAGED = ROOT / "src/jackwatch/content/asn"
 
 
 def _load_builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_asn_db", ROOT / "tools/build_asn_db.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "tools/build_asn_db.py")
 
 
 builder = _load_builder()

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from tests.unit.runtime.kit import intrusion
 
-from jackwatch.errors import SourceError
-from jackwatch.runtime import trace as trace_module
-from jackwatch.runtime.trace import read_trace
+from jackwatch.errors import ConfigError, SourceError
+from jackwatch.model.runtime import event_time
+from jackwatch.runtime.trace import read_runtime_events, read_trace
 from jackwatch.sources.stats import ReadStats
 
 
@@ -28,11 +28,12 @@ def test_a_trace_is_read_and_its_bad_lines_reported(tmp_path: Path) -> None:
     stats = ReadStats()
     read = list(read_trace(str(path), stats))
     assert read == trace.records[:4]
-    assert stats.events_read == 4 and stats.skipped == {"invalid_json": 1, "invalid_record": 2}
-    assert [str(problem.location).rsplit("/", 1)[1] for problem in stats.problems] == [
-        "trace.jsonl:4:2",
-        "trace.jsonl:5",
-        "trace.jsonl:6",
+    assert stats.events_read == 4 and stats.skipped == {"invalid_json": 1, "invalid_record": 3}
+    assert [(str(problem.location).rsplit("/", 1)[1], problem.message) for problem in stats.problems] == [
+        ("trace.jsonl:4:2", "invalid JSON: unexpected character, expected a string key"),
+        ("trace.jsonl:5", "record 3: time None is not a time in nanoseconds since the epoch"),
+        ("trace.jsonl:6", "record 4: not a JSON object"),  # a JSON array on a line holds records
+        ("trace.jsonl:6", "record 5: not a JSON object"),
     ]
 
 
@@ -51,20 +52,37 @@ def test_a_truncated_gzip_trace_keeps_what_was_read(tmp_path: Path) -> None:
     stats = ReadStats()
     read = list(read_trace(str(path), stats))
     assert 0 < len(read) < len(trace.records) * 50
-    assert stats.files_failed == 1 and stats.problems[-1].reason == "unreadable"
+    assert stats.skipped == {"truncated_gzip": 1} and "truncated" in stats.problems[-1].message
 
 
-def test_an_overlong_line_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(trace_module, "MAX_LINE", 100)
+def test_a_directory_of_traces_is_read_file_by_file(tmp_path: Path) -> None:
     trace, _ = intrusion()
-    short = {"type": "procexit", "time": 1, "proc": {"pid": 1}}
-    path = tmp_path / "long.jsonl"
-    path.write_text(json.dumps(trace.records[0]) + "\n" + json.dumps(short) + "\n", encoding="utf-8")
+    (tmp_path / "node-a").mkdir()
+    (tmp_path / "node-a" / "1.jsonl").write_text("\n".join(lines(trace.records[:3])) + "\n", encoding="utf-8")
+    (tmp_path / "node-a" / "2.jsonl.gz").write_bytes(gzip.compress("\n".join(lines(trace.records[3:])).encode()))
+    (tmp_path / "notes.txt").write_text("not a trace", encoding="utf-8")
     stats = ReadStats()
-    assert list(read_trace(str(path), stats)) == [short]
-    assert stats.skipped == {"line_too_long": 1}
+    assert list(read_trace(str(tmp_path), stats)) == trace.records
+    assert stats.files_read == 2 and not stats.skipped
+
+
+def test_runtime_events_keep_their_window_and_origin(tmp_path: Path) -> None:
+    trace, _ = intrusion()
+    path = tmp_path / "trace.jsonl"
+    path.write_text("\n".join(lines(trace.records)) + "\n", encoding="utf-8")
+    times = sorted(event_time(record) for record in trace.records)
+    middle = times[len(times) // 2]
+    events = list(read_runtime_events([str(path)], ReadStats(), since=middle))
+    assert events and all(event.time >= middle for event in events)
+    assert len(events) == sum(moment >= middle for moment in times)
+    assert {event.source for event in events} == {"syscall"} and {event.origin for event in events} == {str(path)}
+
+
+def test_urls_are_refused() -> None:
+    with pytest.raises(ConfigError, match="read from local files"):
+        list(read_runtime_events(["s3://bucket/trace.jsonl"], ReadStats()))
 
 
 def test_a_missing_trace_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(SourceError, match="cannot read the trace"):
+    with pytest.raises(SourceError, match=r"nope\.jsonl: no such file or directory"):
         list(read_trace(str(tmp_path / "nope.jsonl"), ReadStats()))

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.util
 import io
 import json
-import sys
 import tarfile
 from functools import cache
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 import pytest
 from tests.datasets import needs
 from tests.scanroots import SAMPLES
+from tests.scripts import load_script
 
 from jackwatch.inventory.image import open_image
 from jackwatch.inventory.leaks import scan_environment
@@ -32,12 +31,7 @@ IMAGE = DEMO / "image"
 @cache
 def script() -> ModuleType:
     """``examples/openai-app/build_image.py``, imported."""
-    spec = importlib.util.spec_from_file_location("build_image", DEMO / "build_image.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(DEMO / "build_image.py")
 
 
 def blob(digest: str) -> bytes:

@@ -4,9 +4,7 @@ that jackwatch reads every record and finds the attacks and leaks the corpus hol
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import re
-import sys
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -14,6 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
+from tests.scripts import load_script
 
 from jackwatch.cli.options import load_pricing
 from jackwatch.detect.service import DetectionResult, RuleSelection, build_detector, detect_inputs
@@ -32,12 +31,7 @@ RECORDS = 8000
 
 @cache
 def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generate_invocation_corpus", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 def plan(**changes: Any) -> Any:

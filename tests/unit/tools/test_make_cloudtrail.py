@@ -6,7 +6,6 @@ from __future__ import annotations
 import bisect
 import csv
 import gzip
-import importlib.util
 import io
 import itertools
 import json
@@ -27,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools"))
 
 import cloudtrail_synth as ct
 from tests.content.test_builtin_rules import rules
+from tests.scripts import load_script
 
 from jackwatch.cost import load_price_table
 from jackwatch.normalize import principal_from_record
@@ -41,12 +41,7 @@ RULE_IDS = {rule.id for rule in rules() if rule.source == "aws_cloudtrail"}
 
 def load(name: str) -> ModuleType:
     """The demo's script ``name``.py, imported under that name."""
-    spec = importlib.util.spec_from_file_location(name, DEMO / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(DEMO / f"{name}.py")
 
 
 @cache
@@ -85,7 +80,11 @@ def app_records(**match: Any) -> list[dict[str, Any]]:
     return [r for r in trace() if principal(r) == app and all(r.get(k) == v for k, v in match.items())]
 
 
-MANIFESTS = {"make_cloudtrail": ("cloudtrail.json", "bad-input.json"), "make_bedrock_logs": ("bedrock-billing.json",)}
+MANIFESTS = {
+    "make_cloudtrail": ("cloudtrail.json", "bad-input.json"),
+    "make_bedrock_logs": ("bedrock-billing.json",),
+    "make_runtime_trace": ("runtime.json",),  # tested in test_make_runtime_trace.py
+}
 """The files each generator writes in expected/."""
 
 

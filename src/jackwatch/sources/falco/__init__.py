@@ -8,22 +8,16 @@ each alert into a finding about its container, named after the Falco rule (``fal
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from pathlib import Path
 
-from jackwatch.errors import ConfigError
 from jackwatch.model import Event
 from jackwatch.sources.falco.records import FORMAT, SOURCE, to_event
 from jackwatch.sources.reading.context import ReadOptions
-from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, local_inputs, read_context, read_local
+from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, local_inputs, local_spec, read_context, read_local
 from jackwatch.sources.stats import ReadStats
 
 __all__ = ["SOURCE", "ReadOptions", "read_falco_alerts", "to_event"]
-
-USAGE = "expected a file or directory path, or - for standard input"
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def read_falco_alerts(
@@ -47,10 +41,4 @@ def read_falco_alerts(
 
 
 def _parse_spec(text: str) -> PathSpec | StdinSpec:
-    if text == "-":
-        return StdinSpec()
-    if not text:
-        raise ConfigError(f"empty input ({USAGE})")
-    if _URL.match(text):
-        raise ConfigError(f"{text!r}: Falco alerts are read from local files or standard input ({USAGE})")
-    return PathSpec(Path(text))
+    return local_spec(text, "Falco alerts")

@@ -9,22 +9,25 @@ in the given :class:`~jackwatch.sources.stats.ReadStats`. Every service's entrie
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from pathlib import Path
 
-from jackwatch.errors import ConfigError
 from jackwatch.model import Event
 from jackwatch.sources.gcp.records import FORMAT, SOURCE, to_event
 from jackwatch.sources.reading.context import ReadOptions
-from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, local_inputs, read_context, read_local
+from jackwatch.sources.reading.inputs import (
+    LOCAL_USAGE,
+    PathSpec,
+    StdinSpec,
+    local_inputs,
+    local_spec,
+    read_context,
+    read_local,
+)
 from jackwatch.sources.stats import ReadStats
 
 __all__ = ["SOURCE", "ReadOptions", "read_gcp_audit", "to_event"]
 
-USAGE = "expected a file or directory path, or - for standard input"
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _COPY_FIRST = "copy the objects first (gcloud storage cp -r gs://…/cloudaudit.googleapis.com .) or pipe them to -"
 
 
@@ -51,11 +54,4 @@ def read_gcp_audit(
 
 def _parse_spec(text: str) -> PathSpec | StdinSpec:
     """The spec of one input; raises ConfigError when it is not a path or ``-``."""
-    if text == "-":
-        return StdinSpec()
-    if not text:
-        raise ConfigError(f"empty input ({USAGE})")
-    if _URL.match(text):
-        hint = _COPY_FIRST if text.startswith("gs://") else USAGE
-        raise ConfigError(f"{text!r}: Cloud Audit Logs are read from local files ({hint})")
-    return PathSpec(Path(text))
+    return local_spec(text, "Cloud Audit Logs", _COPY_FIRST if text.startswith("gs://") else LOCAL_USAGE)

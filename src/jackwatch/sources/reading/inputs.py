@@ -8,6 +8,7 @@ checks, :func:`read_local` reads the paths and ``-`` and hands every other spec 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,22 @@ class StdinSpec:
 
 
 SpecT = TypeVar("SpecT")
+
+
+LOCAL_USAGE = "expected a file or directory path, or - for standard input"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def local_spec(text: str, label: str, hint: str = LOCAL_USAGE) -> PathSpec | StdinSpec:
+    """The spec of an input read only from local files or ``-``: a URL or an empty spec is a
+    :class:`~jackwatch.errors.ConfigError` (``label`` names the logs, ``hint`` says what to do instead)."""
+    if text == "-":
+        return StdinSpec()
+    if not text:
+        raise ConfigError(f"empty input ({LOCAL_USAGE})")
+    if _URL.match(text):
+        raise ConfigError(f"{text!r}: {label} are read from local files or standard input ({hint})")
+    return PathSpec(Path(text))
 
 
 def local_inputs(specs: Sequence[str], parse: Callable[[str], SpecT], label: str) -> list[SpecT]:
