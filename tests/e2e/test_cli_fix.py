@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from tests.e2e.runner import run_cli
 from tests.unit.secrets.samples import openai_key
 
+from jackwatch.model import Finding, FindingKind, Severity
 from jackwatch.store import open_store
 
 KEY = openai_key(random.Random(8)).secret
@@ -169,3 +171,22 @@ def test_a_vulnerable_package_is_upgraded_in_the_scanned_requirements(tmp_path: 
 def test_bad_ids_exit_2(wanted: str, message: str, tmp_path: Path) -> None:
     run = run_cli("fix", wanted, "--db", str(tmp_path / "e.db"))
     assert run.code == 2 and message in run.stderr
+
+
+def test_an_ambiguous_prefix_names_the_findings_it_matches(db_url: str) -> None:
+    moment = datetime(2026, 11, 20, tzinfo=UTC)
+    twins = [
+        Finding(id=f"abcdef{n}" + "0" * 25, kind=FindingKind.MISCONFIGURATION, rule_id=f"k8s.check.{n}", title="t",
+                subject=f"k8s://c/ns/Deployment/app{n}", severity=Severity.LOW, first_seen=moment, last_seen=moment, count=1)
+        for n in range(7)
+    ]  # fmt: skip
+    db = db_url
+    with open_store(db) as store:
+        store.record_many([(finding, ()) for finding in twins])
+    run = run_cli("fix", "abcdef", "--db", db)
+    assert run.code == 2, run.describe()
+    message = " ".join(run.stderr.split())
+    assert "abcdef names several findings: abcdef000000 (k8s.check.0), abcdef100000 (k8s.check.1)," in message
+    assert "abcdef400000 (k8s.check.4) and more; give more characters" in message
+    exact = run_cli("fix", "abcdef3", "--db", db)
+    assert "names several" not in exact.stderr and "k8s.check.3" in exact.text + exact.stderr

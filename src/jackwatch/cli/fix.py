@@ -35,6 +35,8 @@ from jackwatch.store import Store
 
 MIN_PREFIX = 6
 """The shortest finding id prefix accepted."""
+AMBIGUOUS_SHOWN = 5
+"""Findings named when a prefix is ambiguous."""
 
 EXIT_NOTHING = 1
 REDACTED_NOTE = "keys in the diff are shown redacted: that part does not apply as shown (use --apply FILE)"
@@ -107,12 +109,13 @@ def find_finding(store: Store, wanted: str) -> Finding:
         return found
     if len(text) < MIN_PREFIX:
         raise ConfigError(f"give at least {MIN_PREFIX} characters of the finding id, not {wanted!r}")
-    matches = [finding for finding in store.findings() if finding.id.startswith(text)]
+    matches = store.findings_with_prefix(text, limit=AMBIGUOUS_SHOWN)
     if not matches:
         raise ConfigError(f"no finding {wanted} in the store {store.url} (jackwatch findings lists them)")
     if len(matches) > 1:
-        shown = ", ".join(f"{f.id[:12]} ({f.rule_id})" for f in matches[:5])
-        raise ConfigError(f"{wanted} names {len(matches)} findings: {shown}; give more characters")
+        shown = ", ".join(f"{f.id[:12]} ({f.rule_id})" for f in matches)
+        more = " and more" if len(matches) == AMBIGUOUS_SHOWN else ""
+        raise ConfigError(f"{wanted} names several findings: {shown}{more}; give more characters")
     return matches[0]
 
 
