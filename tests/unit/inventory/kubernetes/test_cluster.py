@@ -4,12 +4,15 @@ JSON (lists, pages, refusals), with a kubeconfig pointing at it."""
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import random
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -217,3 +220,79 @@ def test_scan_k8s_cluster_json_report_marks_the_partial_view(fake_api: tuple[Fak
 def test_scan_k8s_cluster_unreachable_exits_2(tmp_path: Path) -> None:
     run = run_cli("scan", "k8s", "--cluster", "--kubeconfig", kubeconfig(tmp_path, "x"), "--context", "elsewhere")
     assert run.code == 2 and "cannot reach the Kubernetes API" in run.stderr
+
+
+def certificate_pair(folder: Path) -> tuple[Path, Path, Path]:
+    """A CA and a server certificate for 127.0.0.1 signed by it: (ca.crt, server.crt, server.key)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(UTC)
+
+    def certificate(name: str, key: Any, issuer: x509.Name, signer: Any, *, ca: bool) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(hours=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            alt = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+            builder = builder.add_extension(alt, critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes-ca")])
+    ca = certificate("kubernetes-ca", ca_key, ca_name, ca_key, ca=True)
+    server = certificate("kube-apiserver", server_key, ca_name, ca_key, ca=False)
+    paths = folder / "ca.crt", folder / "server.crt", folder / "server.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return paths
+
+
+def test_in_cluster_the_pods_service_account_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a pod: the API server over TLS at $KUBERNETES_SERVICE_HOST:PORT, the service account's token and CA."""
+    from kubernetes.config import incluster_config
+
+    ca, certificate, key = certificate_pair(tmp_path)
+    token = tmp_path / "token"
+    token.write_text("in-cluster-service-account-token")
+    api = FakeApi(items={"/api/v1/pods": [pod("chat")]})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(token))
+    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(ca))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(server.server_address[1]))
+    try:
+        built = read_cluster(in_cluster=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert built.cluster == "in-cluster" and built.kinds() == {"Pod": 1}
+    assert {str(token).lower() for token in api.tokens} == {
+        "bearer in-cluster-service-account-token"
+    }  # the scheme is case-insensitive
+
+
+def test_in_cluster_outside_a_pod_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    run = run_cli("scan", "k8s", "--cluster", "--in-cluster", "--no-store")
+    assert run.code == 2, run.describe()
+    assert "cannot load the Kubernetes configuration: Service host/port is not set." in run.stderr
