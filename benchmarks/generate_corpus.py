@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from functools import lru_cache, partial
-from multiprocessing import Pool
 from pathlib import Path
 from random import Random
 from typing import Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import orjson
 from cloudtrail_synth import (
@@ -68,6 +68,7 @@ from cloudtrail_synth import (
     root,
     scp_denied,
 )
+from corpus_kit import Tally, add_up, run_slots
 
 SLOT = timedelta(minutes=5)
 SLOT_SECONDS = int(SLOT.total_seconds())
@@ -619,7 +620,7 @@ def bedrock_shapes() -> Mapping[str, str]:
 
 
 @dataclass(slots=True)
-class SlotResult:
+class SlotResult(Tally):
     """What one slot (or the whole run) wrote."""
 
     events: int = 0
@@ -629,16 +630,6 @@ class SlotResult:
     raw_bytes: int = 0
     gzip_bytes: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
-
-    def add(self, other: SlotResult) -> None:
-        """Accumulate ``other`` into this result."""
-        self.events += other.events
-        self.bedrock += other.bedrock
-        self.attack += other.attack
-        self.files += other.files
-        self.raw_bytes += other.raw_bytes
-        self.gzip_bytes += other.gzip_bytes
-        self.by_kind.update(other.by_kind)
 
 
 class Move(NamedTuple):
@@ -940,12 +931,7 @@ def generate_slot(plan: Plan, out: Path, index: int) -> SlotResult:
 
 def generate(plan: Plan, out: Path, workers: int = 2) -> Iterator[SlotResult]:
     """Generate every slot, ``workers`` processes at a time, yielding each result as it completes."""
-    job = partial(generate_slot, plan, out)
-    if workers <= 1:
-        yield from map(job, range(plan.slots))
-        return
-    with Pool(workers) as pool:
-        yield from pool.imap_unordered(job, range(plan.slots))
+    return run_slots(partial(generate_slot, plan, out), plan.slots, workers)
 
 
 def summary(plan: Plan, total: SlotResult) -> dict[str, Any]:
@@ -988,9 +974,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--events, --per-slot and --accounts must be positive, --principals at least {minimum}")
     plan = Plan(args.events, args.seed, args.principals, args.accounts, args.per_slot, args.compresslevel)
     began, cpu = time.perf_counter(), time.process_time()
-    total = SlotResult()
-    for result in generate(plan, args.out, args.workers):
-        total.add(result)
+    total = add_up(generate(plan, args.out, args.workers), SlotResult())
     seconds = time.perf_counter() - began
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "corpus.json").write_text(json.dumps(summary(plan, total), indent=2) + "\n")

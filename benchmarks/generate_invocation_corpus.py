@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from itertools import accumulate
-from multiprocessing import Pool
 from pathlib import Path
 from random import Random
 from typing import Any, NamedTuple
@@ -57,6 +56,7 @@ from bedrock_bodies import (
     tokens,
 )
 from cloudtrail_synth import Ids
+from corpus_kit import Tally, add_up, run_slots
 from invocation_bodies import PROBE_BODY, roleplay_turn, script_turn, synthetic_secret_key
 
 from jackwatch.cost import TokenUsage
@@ -391,8 +391,8 @@ def schedule(plan: Plan, population: Population) -> list[Planned]:
 # Records
 
 
-@dataclass
-class SlotResult:
+@dataclass(slots=True)
+class SlotResult(Tally):
     """What one slot wrote."""
 
     records: int = 0
@@ -401,14 +401,6 @@ class SlotResult:
     raw_bytes: int = 0
     gzip_bytes: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
-
-    def add(self, other: SlotResult) -> None:
-        self.records += other.records
-        self.attack += other.attack
-        self.files += other.files
-        self.raw_bytes += other.raw_bytes
-        self.gzip_bytes += other.gzip_bytes
-        self.by_kind.update(other.by_kind)
 
 
 class SlotWriter:
@@ -644,12 +636,7 @@ def generate_slot(plan: Plan, out: Path, index: int) -> SlotResult:
 
 def generate(plan: Plan, out: Path, workers: int = 2) -> Iterator[SlotResult]:
     """Generate every slot, ``workers`` processes at a time, yielding each result as it completes."""
-    job = partial(generate_slot, plan, out)
-    if workers <= 1:
-        yield from map(job, range(plan.slots))
-        return
-    with Pool(workers) as pool:
-        yield from pool.imap_unordered(job, range(plan.slots))
+    return run_slots(partial(generate_slot, plan, out), plan.slots, workers)
 
 
 def summary(plan: Plan, total: SlotResult) -> dict[str, Any]:
@@ -694,9 +681,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.records < 2 * len(plan.attacks):
         parser.error(f"--records must be at least {2 * len(plan.attacks)} (the attacks alone are {len(plan.attacks)})")
     began = time.perf_counter()
-    total = SlotResult()
-    for result in generate(plan, args.out, args.workers):
-        total.add(result)
+    total = add_up(generate(plan, args.out, args.workers), SlotResult())
     seconds = time.perf_counter() - began
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "corpus.json").write_text(json.dumps(summary(plan, total), indent=2) + "\n")
