@@ -9,15 +9,13 @@ order; the history does not need it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Iterator
 from typing import Any, cast
 
 from jackwatch.model import Event
 from jackwatch.model.runtime import RuntimeRecord, to_event
 from jackwatch.runtime.records import record_problem
-from jackwatch.sources.reading.context import ReadOptions
-from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, local_inputs, local_spec, read_context, read_local
+from jackwatch.sources.reading.inputs import local_log_reader
 from jackwatch.sources.reading.layout import AwsLogsLayout
 from jackwatch.sources.reading.records import RecordError, RecordFormat
 from jackwatch.sources.stats import ReadStats
@@ -37,28 +35,12 @@ FORMAT = RecordFormat(LABEL, make_event, AwsLogsLayout(LABEL, frozenset()))
 """Runtime records: JSON Lines (one record per line), a JSON array of records, or a single record."""
 
 
-def read_runtime_events(
-    specs: Sequence[str],
-    stats: ReadStats,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    progress: Callable[[str], None] | None = None,
-    options: ReadOptions | None = None,
-) -> Iterator[Event]:
-    """Events of every input in ``specs`` (a file, a directory of trace files, or ``-``), one input after the
-    other, with ``since <= time < until``. The specs are checked before anything is read: a URL or ``-`` twice
-    raises :class:`~jackwatch.errors.ConfigError`, a path that does not exist or cannot be read
-    :class:`~jackwatch.errors.SourceError`; bad lines and files are counted in ``stats`` with their location."""
-    inputs = local_inputs(specs, _parse_spec, LABEL)
-    return read_local(inputs, read_context(stats, FORMAT, since, until, progress, options))
+read_runtime_events = local_log_reader(FORMAT, "runtime trace")
+"""Events of recorded traces: files, directories of trace files, and ``-``; see
+:func:`~jackwatch.sources.reading.inputs.local_log_reader`."""
 
 
 def read_trace(source: str, stats: ReadStats) -> Iterator[RuntimeRecord]:
     """The records of the trace at ``source`` (a file, a directory, or ``-``), in file order."""
     for event in read_runtime_events([source], stats):
         yield cast(RuntimeRecord, event.raw)
-
-
-def _parse_spec(text: str) -> PathSpec | StdinSpec:
-    return local_spec(text, "Runtime traces")

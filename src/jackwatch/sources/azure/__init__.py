@@ -8,48 +8,14 @@ has to skip in the given :class:`~jackwatch.sources.stats.ReadStats`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
-
-from jackwatch.errors import ConfigError
-from jackwatch.model import Event
 from jackwatch.sources.azure.records import FORMAT, SOURCE, to_event
-from jackwatch.sources.cloudtrail.spec import parse_spec
-from jackwatch.sources.reading.context import ReadOptions
-from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, local_inputs, read_context, read_local
-from jackwatch.sources.stats import ReadStats
+from jackwatch.sources.reading.inputs import local_log_reader
 
 __all__ = ["SOURCE", "read_azure_openai", "to_event"]
 
-USAGE = "expected a file or directory path, or - (download blobs first, e.g. with az storage blob download-batch)"
+_DOWNLOAD_FIRST = "download the blobs first, e.g. with az storage blob download-batch"
 
-
-def read_azure_openai(
-    specs: Sequence[str],
-    stats: ReadStats,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    progress: Callable[[str], None] | None = None,
-    options: ReadOptions | None = None,
-) -> Iterator[Event]:
-    """Events of every input in ``specs``, one after the other, with ``since <= time < until``.
-
-    A spec is a file or directory path or ``-`` (stdin). Naive ``since``/``until`` are UTC. ``progress``
-    is called with each file as it is read. A malformed spec raises :class:`~jackwatch.errors.ConfigError`
-    and a path that does not exist or cannot be read :class:`~jackwatch.errors.SourceError`, before
-    anything is read; a bad record, line or file is counted in ``stats`` with its location.
-    """
-    inputs = local_inputs(specs, _input, "Azure log")
-    return read_local(inputs, read_context(stats, FORMAT, since, until, progress, options))
-
-
-def _input(text: str) -> PathSpec | StdinSpec:
-    """A local input; other schemes are refused."""
-    try:
-        spec = parse_spec(text)
-    except ConfigError:
-        spec = None
-    if not isinstance(spec, PathSpec | StdinSpec):
-        raise ConfigError(f"{text!r}: not a local input ({USAGE})")
-    return spec
+read_azure_openai = local_log_reader(FORMAT, "Azure log", {"": _DOWNLOAD_FIRST})
+"""Azure resource logs and Activity log records from files, directory trees (the ``insights-logs-*`` and
+``insights-activity-logs`` containers of a storage account, downloaded) and ``-``; see
+:func:`~jackwatch.sources.reading.inputs.local_log_reader`."""

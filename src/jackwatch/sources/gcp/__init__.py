@@ -9,49 +9,15 @@ in the given :class:`~jackwatch.sources.stats.ReadStats`. Every service's entrie
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
-
-from jackwatch.model import Event
 from jackwatch.sources.gcp.records import FORMAT, SOURCE, to_event
 from jackwatch.sources.reading.context import ReadOptions
-from jackwatch.sources.reading.inputs import (
-    LOCAL_USAGE,
-    PathSpec,
-    StdinSpec,
-    local_inputs,
-    local_spec,
-    read_context,
-    read_local,
-)
-from jackwatch.sources.stats import ReadStats
+from jackwatch.sources.reading.inputs import local_log_reader
 
 __all__ = ["SOURCE", "ReadOptions", "read_gcp_audit", "to_event"]
 
 _COPY_FIRST = "copy the objects first (gcloud storage cp -r gs://…/cloudaudit.googleapis.com .) or pipe them to -"
 
 
-def read_gcp_audit(
-    specs: Sequence[str],
-    stats: ReadStats,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    progress: Callable[[str], None] | None = None,
-    options: ReadOptions | None = None,
-) -> Iterator[Event]:
-    """Events of every input in ``specs``, one input after the other, with ``since <= time < until``.
-
-    A spec is a file or directory path, or ``-`` (stdin). Naive ``since``/``until`` are UTC.
-    ``progress`` is called with each file as it is read. The specs are checked before anything is read:
-    a malformed spec (a URL, ``-`` twice) raises :class:`~jackwatch.errors.ConfigError`, a path that does
-    not exist or cannot be accessed raises :class:`~jackwatch.errors.SourceError`. While reading, a bad
-    record, line or file is counted in ``stats`` with its location and the rest is read.
-    """
-    inputs = local_inputs(specs, _parse_spec, "Cloud Audit Logs")
-    return read_local(inputs, read_context(stats, FORMAT, since, until, progress, options))
-
-
-def _parse_spec(text: str) -> PathSpec | StdinSpec:
-    """The spec of one input; raises ConfigError when it is not a path or ``-``."""
-    return local_spec(text, "Cloud Audit Logs", _COPY_FIRST if text.startswith("gs://") else LOCAL_USAGE)
+read_gcp_audit = local_log_reader(FORMAT, "Cloud Audit Logs", {"gs://": _COPY_FIRST})
+"""Cloud Audit Logs entries from files, directories and ``-``; see
+:func:`~jackwatch.sources.reading.inputs.local_log_reader`."""

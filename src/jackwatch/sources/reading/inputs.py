@@ -9,11 +9,11 @@ checks, :func:`read_local` reads the paths and ``-`` and hands every other spec 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from jackwatch.errors import ConfigError
 from jackwatch.model import Event
@@ -42,16 +42,63 @@ LOCAL_USAGE = "expected a file or directory path, or - for standard input"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
-def local_spec(text: str, label: str, hint: str = LOCAL_USAGE) -> PathSpec | StdinSpec:
+def local_spec(text: str, label: str, hints: Mapping[str, str] | None = None) -> PathSpec | StdinSpec:
     """The spec of an input read only from local files or ``-``: a URL or an empty spec is a
-    :class:`~jackwatch.errors.ConfigError` (``label`` names the logs, ``hint`` says what to do instead)."""
+    :class:`~jackwatch.errors.ConfigError` (``label`` names the logs; ``hints`` maps a URL prefix — ``""`` for
+    any — to what to do instead, such as the command that copies the objects; the first that matches is said)."""
     if text == "-":
         return StdinSpec()
     if not text:
         raise ConfigError(f"empty input ({LOCAL_USAGE})")
     if _URL.match(text):
-        raise ConfigError(f"{text!r}: {label} are read from local files or standard input ({hint})")
+        hint = next((hint for prefix, hint in (hints or {}).items() if text.startswith(prefix)), LOCAL_USAGE)
+        raise ConfigError(
+            f"{text!r}: not a local input: {label} inputs are read from local files or standard input ({hint})"
+        )
     return PathSpec(Path(text))
+
+
+class LocalLogReader(Protocol):
+    """``read(specs, stats, since=, until=, progress=, options=)``: the events of local log inputs."""
+
+    def __call__(
+        self,
+        specs: Sequence[str],
+        stats: ReadStats,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        progress: Callable[[str], None] | None = None,
+        options: ReadOptions | None = None,
+    ) -> Iterator[Event]: ...
+
+
+def local_log_reader(log_format: RecordFormat, label: str, hints: Mapping[str, str] | None = None) -> LocalLogReader:
+    """The reader of ``log_format`` from files, directories and ``-``: the events of every input in turn, with
+    ``since <= time < until`` (naive times are UTC), ``progress`` called with each file as it is read.
+
+    The specs are checked before anything is read: a URL, an empty spec or ``-`` twice raises
+    :class:`~jackwatch.errors.ConfigError` (see :func:`local_spec` for ``label`` and ``hints``), a path that does
+    not exist or cannot be read :class:`~jackwatch.errors.SourceError`; while reading, a bad record, line or file
+    is counted in ``stats`` with its location and the rest is read.
+    """
+
+    def parse(text: str) -> PathSpec | StdinSpec:
+        return local_spec(text, label, hints)
+
+    def read(
+        specs: Sequence[str],
+        stats: ReadStats,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        progress: Callable[[str], None] | None = None,
+        options: ReadOptions | None = None,
+    ) -> Iterator[Event]:
+        inputs = local_inputs(specs, parse, label)
+        return read_local(inputs, read_context(stats, log_format, since, until, progress, options))
+
+    return read
 
 
 def local_inputs(specs: Sequence[str], parse: Callable[[str], SpecT], label: str) -> list[SpecT]:

@@ -183,7 +183,7 @@ def test_standard_input_is_read(read: Reader) -> None:
         (["-", "-"], ConfigError, "standard input (-) can be read only once"),
         (["s3://bucket/insights-logs-requestresponse/"], ConfigError, "not a local input"),
         (["https://account.blob.core.windows.net/insights-logs-audit"], ConfigError, "not a local input"),
-        ([""], ConfigError, "not a local input"),
+        ([""], ConfigError, "empty input"),
         (["/nonexistent/insights-logs-audit"], SourceError, "no such file or directory"),
     ],
 )
