@@ -45,6 +45,9 @@ USAGE_PROVIDERS: Mapping[str, str] = {
 }
 """Providers as usage and billing rows name them (``evidence.providers``), to the same names."""
 
+WORKLOAD_SOURCES: Mapping[str, str] = {"syscall": "runtime", "falco_alert": "runtime (Falco)"}
+"""Sources whose findings are about workloads, not provider accounts: what an incident of theirs is titled with."""
+
 
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
@@ -176,7 +179,7 @@ def build_incident(group: Sequence[Finding]) -> Incident:
     )
     return Incident(
         id=first.id,
-        title=_title([finding.subject for finding in group], providers),
+        title=_title([finding.subject for finding in group], providers or _workload_sources(group)),
         severity=severity,
         first_seen=start,
         last_seen=end,
@@ -193,8 +196,17 @@ def build_incident(group: Sequence[Finding]) -> Incident:
     )
 
 
+def _workload_sources(group: Sequence[Finding]) -> tuple[str, ...]:
+    """How the workload findings of ``group`` were observed (``runtime``), when it has any."""
+    sources = (finding.evidence.get("source") for finding in group)
+    return _sorted(
+        WORKLOAD_SOURCES[source] for source in sources if isinstance(source, str) and source in WORKLOAD_SOURCES
+    )
+
+
 def _title(subjects: Sequence[str], providers: Sequence[str]) -> str:
-    """Who the incident is mostly about (the principal of most of its findings) and where."""
+    """Who the incident is mostly about (the principal of most of its findings) and where (the providers, or how
+    its workload findings were observed)."""
     counts = Counter(subjects)
     main = min(counts, key=lambda subject: (-counts[subject], subject))
     others = len(counts) - 1

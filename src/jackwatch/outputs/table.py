@@ -94,6 +94,8 @@ def findings_table(findings: Sequence[Finding]) -> Table:
                 _joined(evidence.get("regions")),
                 _joined(evidence.get("source_ips")),
                 _joined(evidence.get("asns"), limit=2),
+                _joined(evidence.get("pods"), limit=2),
+                _joined(evidence.get("hosts"), limit=2),
             )
             if part
         )

@@ -19,7 +19,8 @@ AZURE = "/subscriptions/0b1f/resourceGroups/prod/providers/Microsoft.CognitiveSe
 
 
 def finding(rule_id: str, subject: str, minutes: float = 0, length: float = 0, **evidence: Any) -> Finding:
-    source = {"aws": "aws_cloudtrail", "azure": "azure_openai", "gcp": "gcp_auditlog"}[rule_id.split(".")[0]]
+    prefix = rule_id.split(".")[0]
+    source = {"aws": "aws_cloudtrail", "azure": "azure_openai", "gcp": "gcp_auditlog", "runtime": "syscall"}[prefix]
     cost = evidence.pop("cost", None)
     severity = evidence.pop("severity", Severity.HIGH)
     return Finding(
@@ -185,3 +186,13 @@ def test_the_title_names_the_principal_of_most_findings() -> None:
     ]
     (incident,) = find_incidents(found)
     assert incident.title == f"3 findings about {THIEF} and 1 other principal (aws)"
+
+
+def test_an_incident_of_runtime_findings_says_how_it_was_observed() -> None:
+    container = "bd77b7942761"
+    found = [
+        finding("runtime.shell_from_ai_server", container, 0, severity=Severity.HIGH),
+        finding("runtime.user_home_in_tmpfs", container, 1, severity=Severity.CRITICAL),
+    ]
+    (incident,) = find_incidents(found)
+    assert incident.title == f"2 findings about {container} (runtime)" and incident.providers == ()

@@ -71,6 +71,12 @@ def test_table_shows_where_the_calls_came_from() -> None:
     assert "AS212238" not in text
 
 
+def test_table_shows_the_pod_and_host_of_a_runtime_detection() -> None:
+    evidence = {"source": "syscall", "pods": ["ai/chat-7d9"], "hosts": ["node-a", "node-b", "node-c"]}
+    text = table([detection("runtime.shell_from_ai_server", "3f2a9c1b0e44", evidence=evidence)])
+    assert "ai/chat-7d9; node-a, node-b (+1)" in " ".join(text.split())
+
+
 def test_table_shows_times_in_utc() -> None:
     paris = timezone(timedelta(hours=1))
     finding = detection(first_seen=datetime(2024, 11, 3, 15, 2, tzinfo=paris), last_seen=T0 + timedelta(hours=1))
