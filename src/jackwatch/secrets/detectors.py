@@ -2,8 +2,10 @@
 
 Each :class:`Detector` is one row of data: a kind, a category, lowercase keywords (the detector runs only on
 text that contains one of them), a finder that yields candidates (the secret, where it is, and an
-identifier that is not secret, such as the AWS access key id that goes with a secret access key), and the
-least Shannon entropy a candidate must have. Most finders are one regular expression; a few need context
+identifier that is not secret, such as the AWS access key id that goes with a secret access key), the
+least Shannon entropy a candidate must have, and what any text holding one of its secrets has (a run of
+:data:`TOKEN_CHARACTERS` as long as its shortest secret, or an anchor such as ``-----BEGIN ``), which the
+scanner tests first. Most finders are one regular expression; a few need context
 (an AWS key id next to its secret, an Azure key next to a key name and an Azure endpoint, a PEM block's
 lines). The scanner applies the entropy and placeholder checks and resolves overlaps in catalogue order.
 
@@ -49,6 +51,10 @@ class Candidate(NamedTuple):
 
 Finder = Callable[[str], Iterator[Candidate]]
 
+TOKEN_CHARACTERS = string.ascii_letters + string.digits + "_-+/"
+"""The characters of keys and tokens (base64 and base64url without padding, hex, the prefixes of keys): every
+secret a detector with a ``min_run`` finds holds a run of at least ``min_run`` of them."""
+
 
 @dataclass(frozen=True, slots=True)
 class Detector:
@@ -58,6 +64,10 @@ class Detector:
     (``azure_openai_key``: 32 hex digits, ``mistral_api_key``: 32 letters and digits…) rely on context and are
     more likely to report a false positive. ``provider`` is who issued the credential (``openai``, ``aws``…;
     ``None`` for a private key, which anyone can make).
+
+    ``min_run`` and ``anchors`` say what every text the finder can find a secret in holds: a run of at least
+    ``min_run`` :data:`TOKEN_CHARACTERS` (in the secret itself), or one of ``anchors`` (case-sensitive). The
+    scanner skips the detector on any other text; a detector with neither runs on any text with one of its keywords.
     """
 
     kind: str
@@ -68,6 +78,8 @@ class Detector:
     min_entropy: float
     precise: bool = True
     provider: str | None = None
+    min_run: int = 0
+    anchors: tuple[str, ...] = ()
 
 
 def regex_finder(
@@ -161,7 +173,10 @@ MIN_PEM_BODY = 64
 MAX_PEM_SPAN = 64 * 1024
 """Longest private key block searched for its end."""
 
-_PEM_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?)-----")
+PEM_ANCHOR = "-----BEGIN "
+"""What every text with a PEM block holds (its body, broken into lines, is no run of key characters)."""
+
+_PEM_BEGIN = re.compile(re.escape(PEM_ANCHOR) + r"((?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?)-----")
 _PEM_BREAK = re.compile(r"\\r\\n|\\n|\\r|\r?\n")  # real line breaks, or escaped ones in JSON text
 _PEM_LINE = re.compile(r"[A-Za-z0-9+/=]*")
 _PEM_HEADER = re.compile(r"[A-Za-z][A-Za-z-]*: ")
@@ -379,6 +394,7 @@ DETECTORS: tuple[Detector, ...] = (
         _aws_key_pairs,
         min_entropy=3.5,
         provider="aws",
+        min_run=40,  # the secret access key
     ),
     Detector(
         "gcp_service_account_key",
@@ -388,6 +404,7 @@ DETECTORS: tuple[Detector, ...] = (
         _service_account_keys,
         min_entropy=4.0,
         provider="gcp",
+        anchors=(PEM_ANCHOR,),
     ),
     Detector(
         "private_key",
@@ -396,6 +413,7 @@ DETECTORS: tuple[Detector, ...] = (
         ("private key",),
         _pem_blocks,
         min_entropy=4.0,
+        anchors=(PEM_ANCHOR,),
     ),
     Detector(
         "anthropic_api_key",
@@ -405,6 +423,7 @@ DETECTORS: tuple[Detector, ...] = (
         regex_finder(_ANTHROPIC),
         min_entropy=3.5,
         provider="anthropic",
+        min_run=93,  # sk-ant-api03- and 80
     ),
     Detector(
         "openrouter_api_key",
@@ -414,6 +433,7 @@ DETECTORS: tuple[Detector, ...] = (
         regex_finder(_OPENROUTER),
         min_entropy=3.0,
         provider="openrouter",
+        min_run=73,  # sk-or-v1- and 64
     ),
     Detector(
         "openai_api_key",
@@ -423,6 +443,7 @@ DETECTORS: tuple[Detector, ...] = (
         regex_finder(_OPENAI, _openai_shape),
         min_entropy=3.5,
         provider="openai",
+        min_run=23,  # sk- and 20
     ),
     Detector(
         "bedrock_api_key",
@@ -432,6 +453,7 @@ DETECTORS: tuple[Detector, ...] = (
         regex_finder(_BEDROCK_API_KEY),
         min_entropy=3.5,
         provider="aws_bedrock",
+        min_run=64,  # ABSK and 60
     ),
     Detector(
         "google_api_key",
@@ -441,6 +463,7 @@ DETECTORS: tuple[Detector, ...] = (
         regex_finder(_GOOGLE_API_KEY),
         min_entropy=3.0,
         provider="google",
+        min_run=39,  # AIza and 35
     ),
     Detector(
         "huggingface_token",
@@ -450,6 +473,7 @@ DETECTORS: tuple[Detector, ...] = (
         regex_finder(_HUGGING_FACE),
         min_entropy=3.0,
         provider="huggingface",
+        min_run=37,  # hf_ and 34
     ),
     Detector(
         "groq_api_key",
@@ -459,6 +483,7 @@ DETECTORS: tuple[Detector, ...] = (
         regex_finder(_GROQ),
         min_entropy=3.5,
         provider="groq",
+        min_run=56,  # gsk_ and 52
     ),
     Detector(
         "xai_api_key",
@@ -468,6 +493,7 @@ DETECTORS: tuple[Detector, ...] = (
         regex_finder(_XAI),
         min_entropy=3.5,
         provider="xai",
+        min_run=84,  # xai- and 80
     ),
     Detector(
         "perplexity_api_key",
@@ -477,6 +503,7 @@ DETECTORS: tuple[Detector, ...] = (
         regex_finder(_PERPLEXITY),
         min_entropy=3.5,
         provider="perplexity",
+        min_run=53,  # pplx- and 48
     ),
     Detector(
         "replicate_api_token",
@@ -486,6 +513,7 @@ DETECTORS: tuple[Detector, ...] = (
         regex_finder(_REPLICATE),
         min_entropy=3.5,
         provider="replicate",
+        min_run=40,  # r8_ and 37
     ),
     Detector(
         "azure_openai_key",
@@ -497,6 +525,7 @@ DETECTORS: tuple[Detector, ...] = (
         min_entropy=2.75,
         precise=False,
         provider="azure_openai",
+        min_run=32,  # 32 hex digits
     ),
     Detector(
         "together_api_key",
@@ -508,6 +537,7 @@ DETECTORS: tuple[Detector, ...] = (
         min_entropy=3.0,
         precise=False,
         provider="together",
+        min_run=50,  # tgp_v1_ and 43 (a legacy key: 64)
     ),
     Detector(
         "deepseek_api_key",
@@ -518,6 +548,7 @@ DETECTORS: tuple[Detector, ...] = (
         min_entropy=2.75,
         precise=False,
         provider="deepseek",
+        min_run=35,  # sk- and 32
     ),
     Detector(
         "cohere_api_key",
@@ -529,6 +560,7 @@ DETECTORS: tuple[Detector, ...] = (
         min_entropy=3.5,
         precise=False,
         provider="cohere",
+        min_run=40,  # 40 letters and digits
     ),
     Detector(
         "mistral_api_key",
@@ -539,6 +571,7 @@ DETECTORS: tuple[Detector, ...] = (
         min_entropy=3.5,
         precise=False,
         provider="mistral",
+        min_run=32,  # 32 letters and digits
     ),
     Detector(
         "github_token",
@@ -549,6 +582,7 @@ DETECTORS: tuple[Detector, ...] = (
         regex_finder(_GITHUB),
         min_entropy=3.0,
         provider="github",
+        min_run=40,  # ghp_ and 36
     ),
     Detector(
         "slack_token",
@@ -558,6 +592,7 @@ DETECTORS: tuple[Detector, ...] = (
         regex_finder(_SLACK),
         min_entropy=3.0,
         provider="slack",
+        min_run=22,  # xoxb- and 6 digits, a dash and 10 (xapp-…: 53)
     ),
 )
 """Every detector, most specific first: where two candidates overlap, the earlier detector's is kept."""

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jackwatch.secrets.detectors import DETECTORS, Candidate, Detector
-from jackwatch.secrets.keywords import keyword_groups, with_keywords
 from jackwatch.secrets.redaction import fingerprint, redact
+from jackwatch.secrets.screen import Screen
 
-_CATALOGUE_GROUPS = keyword_groups(DETECTORS)
+_CATALOGUE_SCREEN = Screen(DETECTORS)
 
 PLACEHOLDER_MARKERS = ("EXAMPLE", "example", "XXXXXXXXXX", "xxxxxxxxxx")
 """Secrets that contain one of these are documentation samples (``AKIAIOSFODNN7EXAMPLE``), not leaks."""
@@ -42,16 +42,20 @@ class SecretHit:
 def scan_text(text: str, detectors: Iterable[Detector] = DETECTORS) -> list[SecretHit]:
     """The secrets in ``text``, in the order they appear.
 
-    Each detector runs only when one of its keywords is in the text; its candidates must reach its
-    least entropy and must not look like a placeholder. Where candidates of two detectors overlap, the
-    one of the detector listed first is kept (a service-account key is not also a bare private key).
+    Each detector runs only when the text passes its quick test (:class:`~jackwatch.secrets.screen.Screen`)
+    and one of its keywords is in the text; its candidates must reach its least entropy and must not look
+    like a placeholder. Where candidates of two detectors overlap, the one of the detector listed first is
+    kept (a service-account key is not also a bare private key).
     """
     catalogue = detectors if isinstance(detectors, tuple) else tuple(detectors)
-    groups = _CATALOGUE_GROUPS if catalogue is DETECTORS else keyword_groups(catalogue)
-    wanted = with_keywords(text.lower(), groups)
+    screen = _CATALOGUE_SCREEN if catalogue is DETECTORS else Screen(catalogue)
+    wanted = screen.candidates(text)
+    if not wanted:
+        return []
+    lowered = text.lower()
     kept: list[tuple[Detector, Candidate]] = []
     for index, detector in enumerate(catalogue):
-        if index not in wanted:
+        if index not in wanted or not any(word in lowered for word in detector.keywords):
             continue
         for candidate in detector.find(text):
             if _plausible(candidate.secret, detector) and not _overlaps(candidate, kept):

@@ -3,19 +3,27 @@
 Identity, model, tokens, errors and guardrail outcomes come from the record; the secret fields come from
 scanning the prompt and completion text with :mod:`jackwatch.secrets`. No field gives the text itself:
 rules match on what was found in it (kinds of secret, redacted evidence, a length), so neither outputs nor
-findings can carry a prompt. Derived values are computed at most once per event and kept in ``event.memo``.
+findings can carry a prompt. Derived values are computed at most once per event and kept in ``event.memo``;
+the reader's compact events (:mod:`jackwatch.sources.bedrock_invocation.bodies`) come with those of the bodies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
 
 from jackwatch.model import Event
 from jackwatch.normalize import ModelId, Principal, normalize_model_id, principal_from_record
 from jackwatch.rules.fields import Extractor, Field, SourceFields
-from jackwatch.secrets import SecretHit, scan_text
+from jackwatch.secrets import SecretHit
+from jackwatch.sources.bedrock_invocation.bodies import (
+    COMPACT_KEY,
+    GUARDRAIL_KEY,
+    PROMPT_CHARS_KEY,
+    SECRETS_KEY,
+    secret_hits,
+    without_bodies,
+)
 from jackwatch.sources.bedrock_invocation.content import completion_text, guardrail_outcome, prompt_text
 from jackwatch.sources.bedrock_invocation.records import SOURCE
 from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, TokenCounts, token_counts
@@ -24,9 +32,6 @@ NAME_FIELD = "bedrock.operation"
 
 _PRINCIPAL = "bedrock.principal"
 _MODEL = "bedrock.model"
-_GUARDRAIL = "bedrock.guardrail"
-_SECRETS = "bedrock.secret_hits"
-_PROMPT_CHARS = "bedrock.prompt_chars"
 _RETAINED = "retained"
 
 
@@ -76,20 +81,19 @@ def _tokens(event: Event) -> TokenCounts:
 
 def _guardrail(event: Event, _arg: str | None) -> str | None:
     memo = event.memo
-    if _GUARDRAIL not in memo:
-        memo[_GUARDRAIL] = guardrail_outcome(event.raw)
-    found: str | None = memo[_GUARDRAIL]
+    if GUARDRAIL_KEY not in memo:
+        memo[GUARDRAIL_KEY] = guardrail_outcome(event.raw)
+    found: str | None = memo[GUARDRAIL_KEY]
     return found
 
 
 def _secret_hits(event: Event) -> tuple[SecretHit, ...] | None:
     """The secrets in the prompt and completion (``None`` when the record has neither text)."""
     memo = event.memo
-    if _SECRETS in memo:
-        cached: tuple[SecretHit, ...] | None = memo[_SECRETS]
+    if SECRETS_KEY in memo:
+        cached: tuple[SecretHit, ...] | None = memo[SECRETS_KEY]
         return cached
-    texts = [text for text in (prompt_text(event.raw), completion_text(event.raw)) if text is not None]
-    found = memo[_SECRETS] = tuple(hit for text in texts for hit in scan_text(text)) if texts else None
+    found = memo[SECRETS_KEY] = secret_hits(prompt_text(event.raw), completion_text(event.raw))
     return found
 
 
@@ -108,10 +112,10 @@ def _secret_evidence(event: Event, _arg: str | None) -> tuple[str, ...] | None:
 
 def _prompt_chars(event: Event, _arg: str | None) -> int | None:
     memo = event.memo
-    if _PROMPT_CHARS not in memo:
+    if PROMPT_CHARS_KEY not in memo:
         text = prompt_text(event.raw)
-        memo[_PROMPT_CHARS] = None if text is None else len(text)
-    found: int | None = memo[_PROMPT_CHARS]
+        memo[PROMPT_CHARS_KEY] = None if text is None else len(text)
+    found: int | None = memo[PROMPT_CHARS_KEY]
     return found
 
 
@@ -230,40 +234,18 @@ def bedrock_invocation_fields() -> SourceFields:
     )
 
 
-_RETAINED_KEYS = (
-    "schemaType",
-    "schemaVersion",
-    "timestamp",
-    "accountId",
-    "identity",
-    "region",
-    "requestId",
-    "operation",
-    "modelId",
-    "errorCode",
-    "inferenceRegion",
-)
-_RETAINED_COUNTS = {
-    "input": ("inputTokenCount", "cacheReadInputTokenCount", "cacheWriteInputTokenCount"),
-    "output": ("outputTokenCount",),
-}
-
-
 def retain(event: Event) -> Event:
     """The compact copy of an event that stateful rules keep: identity, model, counts and outcome, without
     the bodies (their text is not kept). Token counts and the guardrail outcome are worked out first and
     travel in the memo; the text fields (secrets, prompt length) of the copy are missing unless they were
-    worked out before."""
+    worked out before. A compact event (the reader's) is its own copy."""
+    if event.memo.get(COMPACT_KEY):
+        return event
     kept = event.memo.get(_RETAINED)
     if kept is None:
         _tokens(event)
         _guardrail(event, None)
-        raw = event.raw
-        slim: dict[str, Any] = {key: raw[key] for key in _RETAINED_KEYS if key in raw}
-        for part, keys in _RETAINED_COUNTS.items():
-            section = raw.get(part)
-            if isinstance(section, Mapping):
-                slim[part] = {key: section[key] for key in keys if key in section}
+        slim = without_bodies(event.raw)
         kept = Event(event.source, event.name, event.time, event.id, slim, event.origin, dict(event.memo))
         event.memo[_RETAINED] = kept
     return kept

@@ -3,8 +3,10 @@
 :func:`read_bedrock_invocation` streams :class:`~jackwatch.model.Event` objects (source
 ``aws_bedrock_invocation``) from the logs Bedrock writes to S3 (``AWSLogs/<account>/BedrockModelInvocationLogs/
 <region>/YYYY/MM/DD/HH/*.json.gz``, JSON Lines), local copies of them, and CloudWatch Logs events printed
-by ``aws logs filter-log-events``. Every record or file it has to skip, and every unusable token count, is
-counted in the given :class:`~jackwatch.sources.stats.ReadStats` with its location.
+by ``aws logs filter-log-events``. Its events are compact (:mod:`~jackwatch.sources.bedrock_invocation.bodies`):
+what the prompt and completion bodies say is in their memo, the bodies are left out. Every record or file it
+has to skip, and every unusable token count, is counted in the given :class:`~jackwatch.sources.stats.ReadStats`
+with its location.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from jackwatch.errors import ConfigError, Location
 from jackwatch.model import Event
+from jackwatch.sources.bedrock_invocation.bodies import compact
 from jackwatch.sources.bedrock_invocation.records import FORMAT, SOURCE, to_event
 from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, token_counts
 from jackwatch.sources.cloudtrail.spec import S3Spec, parse_spec
@@ -57,7 +60,7 @@ def read_bedrock_invocation(
     parsed = local_inputs(specs, _spec, "Bedrock invocation log")
     context = read_context(stats, FORMAT, since, until, progress, options)
     from_s3 = _s3_reader(session, endpoint_url, context) if any(isinstance(spec, S3Spec) for spec in parsed) else None
-    return _with_token_counts(read_local(parsed, context, from_s3), stats)
+    return _compacted(read_local(parsed, context, from_s3), stats)
 
 
 def _s3_reader(
@@ -80,10 +83,10 @@ def _spec(text: str) -> PathSpec | StdinSpec | S3Spec:
     return spec
 
 
-def _with_token_counts(events: Iterator[Event], stats: ReadStats) -> Iterator[Event]:
-    """The events, each with its token counts computed (kept in its memo) and their problems counted."""
+def _compacted(events: Iterator[Event], stats: ReadStats) -> Iterator[Event]:
+    """The compact events, the problems of their token counts counted."""
     for event in events:
         counts = event.memo[MEMO_KEY] = token_counts(event.raw)
         for problem in counts.problems:
             stats.skip(problem.reason, Location(event.origin), f"request {event.id}: {problem.message}", records=0)
-        yield event
+        yield compact(event)

@@ -10,7 +10,7 @@ A streamed completion (a list of chunks) is the chunks' text put end to end.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from itertools import compress
 from operator import not_
 from typing import Any
@@ -111,23 +111,32 @@ def completion_text(raw: Mapping[str, Any]) -> str | None:
 def text_pieces(value: object) -> list[str]:
     """The text strings of a JSON value, in document order."""
     found: list[str] = []
-    _gather([value], found)
+    _gather(((None, value),), found)
     return found
 
 
 _SCALARS = (int, float, bool, type(None))
 
 
-def _gather(value: list[Any] | Mapping[str, Any], found: list[str]) -> None:
-    """Append the text strings under ``value`` to ``found``: the hot path, which tests exact types first."""
-    children = value if isinstance(value, list) else [child for key, child in value.items() if key not in _NOT_TEXT]
-    for child in children:
+def _gather(pairs: Iterable[tuple[object, Any]], found: list[str]) -> None:
+    """Append the text strings among the values of ``(key, value)`` pairs, and under them, to ``found``.
+
+    The hot path: an object gives its items and an array its enumerated items (indexes are never structural
+    keys), so that one loop, without a list made per object, serves both; exact types are tested first.
+    """
+    for key, child in pairs:
+        if key in _NOT_TEXT:
+            continue
         kind = type(child)
         if kind is str:
             if len(child) < BLOB_LENGTH or _WHITESPACE.search(child):
                 found.append(child)
-        elif kind is dict or kind is list or (kind not in _SCALARS and isinstance(child, Mapping)):
-            _gather(child, found)
+        elif kind is dict:
+            _gather(child.items(), found)
+        elif kind is list:
+            _gather(enumerate(child), found)
+        elif kind not in _SCALARS and isinstance(child, Mapping):
+            _gather(child.items(), found)
 
 
 def _output_body(raw: Mapping[str, Any]) -> object:

@@ -85,7 +85,7 @@ def token_counts(raw: Mapping[str, Any]) -> TokenCounts:
     for name, part, key in _LOG_COUNTS:
         section = raw.get(part)
         written = section.get(key) if isinstance(section, _MAPPING) else None
-        count = _count(written, f"{part}.", key, problems)
+        count = written if type(written) is int and written >= 0 else _count(written, f"{part}.", key, problems)
         found[name] = count if count is not None else usage.get(name)
     input_tokens, output_tokens = found["input"], found["output"]
     if input_tokens is None and not raw.get("errorCode"):
@@ -109,17 +109,18 @@ def _usage(output: object, problems: list[TokenProblem]) -> dict[str, int | None
                 continue
             for key, value in usage.items():
                 name = _USAGE_KEYS.get(key)
-                if name is not None:
-                    count = _count(value, "usage ", key, problems)
-                    if count is not None:
-                        found[name] = count
+                if name is None:
+                    continue
+                count = value if type(value) is int and value >= 0 else _count(value, "usage ", key, problems)
+                if count is not None:
+                    found[name] = count
     return found
 
 
 def _count(value: object, where: str, key: str, problems: list[TokenProblem]) -> int | None:
     """A token count written as a JSON number (``12`` or ``12.0``); a problem (``<where><key> is …``) when it is
-    anything else."""
-    if type(value) is int and value >= 0:  # the usual case, first
+    anything else. Callers take a plain count (a non-negative ``int``, the usual case) without calling this."""
+    if type(value) is int and value >= 0:
         return value
     if value is None:
         return None

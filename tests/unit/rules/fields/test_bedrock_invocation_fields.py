@@ -13,11 +13,10 @@ from tests.unit.sources.bedrock_invocation.invocations import ACCOUNT, make_reco
 
 from jackwatch.model import Event
 from jackwatch.rules.fields import SourceFields
-from jackwatch.rules.fields import bedrock_invocation as module
 from jackwatch.rules.fields.bedrock_invocation import bedrock_invocation_fields
 from jackwatch.rules.fields.docs import render_field_docs
-from jackwatch.secrets import fingerprint, redact
-from jackwatch.sources.bedrock_invocation import to_event
+from jackwatch.secrets import fingerprint, redact, scan_text
+from jackwatch.sources.bedrock_invocation import bodies, to_event
 
 FIELDS: SourceFields = bedrock_invocation_fields()
 
@@ -201,13 +200,13 @@ def test_records_without_text_have_no_secret_fields() -> None:
 
 def test_the_text_is_scanned_lazily_and_once(monkeypatch: pytest.MonkeyPatch) -> None:
     scanned: list[str] = []
-    real = module.scan_text
+    real = scan_text
 
     def counting(text: str) -> list[Any]:
         scanned.append(text)
         return real(text)
 
-    monkeypatch.setattr(module, "scan_text", counting)
+    monkeypatch.setattr(bodies, "scan_text", counting)
     event = event_of(secret_record("hello", "hi there"))
     for name in FIELDS.fields:
         if name not in ("bedrock.secrets", "bedrock.secret_evidence"):
