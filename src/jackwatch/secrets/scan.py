@@ -40,7 +40,15 @@ class SecretHit:
 
 
 def scan_text(text: str, detectors: Iterable[Detector] = DETECTORS) -> list[SecretHit]:
-    """The secrets in ``text``, in the order they appear.
+    """The secrets in ``text``, in the order they appear (see :func:`find_secrets`)."""
+    return [
+        SecretHit(detector.kind, fingerprint(found.secret), redact(found.secret), found.start, found.identifier)
+        for detector, found in find_secrets(text, detectors)
+    ]
+
+
+def find_secrets(text: str, detectors: Iterable[Detector] = DETECTORS) -> list[tuple[Detector, Candidate]]:
+    """The secrets in ``text`` with the detector that found each, in the order they appear.
 
     Each detector runs only when the text passes its quick test (:class:`~jackwatch.secrets.screen.Screen`)
     and one of its keywords is in the text; its candidates must reach its least entropy and must not look
@@ -61,10 +69,7 @@ def scan_text(text: str, detectors: Iterable[Detector] = DETECTORS) -> list[Secr
             if _plausible(candidate.secret, detector) and not _overlaps(candidate, kept):
                 kept.append((detector, candidate))
     kept.sort(key=lambda item: item[1].start)
-    return [
-        SecretHit(detector.kind, fingerprint(found.secret), redact(found.secret), found.start, found.identifier)
-        for detector, found in kept
-    ]
+    return kept
 
 
 def shannon_entropy(text: str) -> float:

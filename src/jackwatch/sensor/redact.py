@@ -7,12 +7,9 @@ every secret found is replaced by its redacted form (``sk-a…9xQ``).
 
 from __future__ import annotations
 
-from jackwatch.secrets.detectors import DETECTORS
-from jackwatch.secrets.keywords import keyword_groups, with_keywords
 from jackwatch.secrets.redaction import redact
-from jackwatch.secrets.scan import PLACEHOLDER_MARKERS, shannon_entropy
+from jackwatch.secrets.scan import find_secrets
 
-_GROUPS = keyword_groups(DETECTORS)
 MIN_LENGTH = 16
 """Arguments shorter than this hold no secret of the catalogue."""
 
@@ -21,24 +18,8 @@ def redact_text(text: str) -> str:
     """``text`` with every secret of the catalogue in it replaced by its redacted form."""
     if len(text) < MIN_LENGTH:
         return text
-    wanted = with_keywords(text.lower(), _GROUPS)
-    if not wanted:
-        return text
-    spans: list[tuple[int, int, str]] = []
-    for index, detector in enumerate(DETECTORS):
-        if index not in wanted:
-            continue
-        for found in detector.find(text):
-            secret = found.secret
-            if any(marker in secret for marker in PLACEHOLDER_MARKERS):
-                continue
-            if shannon_entropy(secret) < detector.min_entropy:
-                continue
-            if any(found.start < end and start < found.end for start, end, _ in spans):
-                continue
-            spans.append((found.start, found.end, redact(secret)))
-    for start, end, shown in sorted(spans, reverse=True):
-        text = text[:start] + shown + text[end:]
+    for _, found in reversed(find_secrets(text)):
+        text = text[: found.start] + redact(found.secret) + text[found.end :]
     return text
 
 
