@@ -176,10 +176,19 @@ def test_bad_ids_exit_2(wanted: str, message: str, tmp_path: Path) -> None:
 def test_an_ambiguous_prefix_names_the_findings_it_matches(db_url: str) -> None:
     moment = datetime(2026, 11, 20, tzinfo=UTC)
     twins = [
-        Finding(id=f"abcdef{n}" + "0" * 25, kind=FindingKind.MISCONFIGURATION, rule_id=f"k8s.check.{n}", title="t",
-                subject=f"k8s://c/ns/Deployment/app{n}", severity=Severity.LOW, first_seen=moment, last_seen=moment, count=1)
+        Finding(
+            id=f"abcdef{n}" + "0" * 25,
+            kind=FindingKind.MISCONFIGURATION,
+            rule_id=f"k8s.check.{n}",
+            title="t",
+            subject=f"k8s://c/ns/Deployment/app{n}",
+            severity=Severity.LOW,
+            first_seen=moment,
+            last_seen=moment,
+            count=1,
+        )
         for n in range(7)
-    ]  # fmt: skip
+    ]
     db = db_url
     with open_store(db) as store:
         store.record_many([(finding, ()) for finding in twins])
