@@ -110,7 +110,10 @@ def test_accepting_a_finding_drops_it_out_of_risks_until_revoked(tmp_path: Path)
     assert "Accepted" in accepted.text and "owned, by alice until" in accepted.text
     after = risks_of(db)
     assert after["stats"]["accepted_findings"] == 1
-    assert not [r for r in after["risks"] if r["subject"]["id"] == WORKLOAD]  # every workload risk needs exposure
+    left = [r["definition"] for r in after["risks"] if r["subject"]["id"] == WORKLOAD]
+    assert left == ["risk.workload.runtime_detection"]  # the only workload risk that does not need exposure
+    [runtime] = [r for r in after["risks"] if r["definition"] == "risk.workload.runtime_detection"]
+    assert "internet_exposed" not in {factor["name"] for factor in runtime["factors"]}
     cited = json.dumps(run_cli("paths", "--db", db, "--format", "json").report())
     assert exposure["id"] not in cited
     listed = run_cli("accept", "--list", "--db", db, "--format", "json").report()
