@@ -10,9 +10,10 @@ app, a read of credentials, a write below /etc, a tool dropped in /tmp). The rec
   runtime pack (content/rules/syscall/, when present) — the engine alone;
 * detect: the same through ``detect_events`` (rules, findings aggregated with their evidence).
 
-Rates are per second of CPU time of this process (one core).
+Rates are per second of CPU time of this process (one core). ``--matches FILE`` writes every match of the
+corpus (rule id and event ids, one per line, untimed) to compare two versions of the engine or the fields.
 
-    python benchmarks/runtime_rules.py [--events 300000] [--seed 7]
+    python benchmarks/runtime_rules.py [--events 300000] [--seed 7] [--matches FILE]
 """
 
 from __future__ import annotations
@@ -217,10 +218,17 @@ def per_type(compiled: CompiledRuleSet, events: list[Event]) -> dict[str, tuple[
     return found
 
 
+def match_lines(compiled: CompiledRuleSet, events: list[Event]) -> list[str]:
+    """Each match the engine makes on ``events``: the rule's id and the ids of the events of the match."""
+    engine = Engine(compiled)
+    return [f"{match.rule.id} {' '.join(e.id for e in match.events)}" for ev in events for match in engine.process(ev)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=300_000, help="runtime records in the corpus")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--matches", type=Path, help="write every match (rule id, event ids) to this file")
     args = parser.parse_args()
     lines = [orjson.dumps(record) for record in Corpus(args.seed).records(args.events)]
     registry = default_registry(AsnDb.load())
@@ -274,6 +282,8 @@ def main() -> None:
         + ", ".join(f"{k} {n:,} × {us:.1f} µs" for k, (n, us) in per_type(compiled, made).items())
     )
     print("matches: " + ", ".join(f"{name} {number:,}" for name, number in sorted(matches.items())))
+    if args.matches:
+        args.matches.write_text("".join(f"{line}\n" for line in match_lines(compiled, made)))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from tests.unit.rules.ruleskit import FIELDS, REGISTRY, event
 
 from jackwatch.model import Event
-from jackwatch.rules.condition import Node, Predicate, compile_condition, evaluate
+from jackwatch.rules.condition import Node, evaluate
+from jackwatch.rules.condition.compiler import Folded, compile_conditions, fold
 from jackwatch.rules.engine import Engine, compile_output, compile_ruleset, unknown_output_fields
 from jackwatch.rules.fields import SourceFields
 from jackwatch.rules.loader import LoadResult, load_texts
@@ -218,11 +219,11 @@ def test_a_rule_is_compiled_again_only_for_names_and_partitions_it_tells_apart(
     engine = engine_for(load, rule("Either", "t.name in (A, B) or (t.region = eu and t.user = root)"))
     compiled: list[Node] = []
 
-    def counted(node: Node, fields: SourceFields, known: Mapping[str, object] | None = None) -> Predicate:
+    def counted(node: Node, fields: SourceFields, known: Mapping[str, object]) -> Folded:
         compiled.append(node)
-        return compile_condition(node, fields, known)
+        return fold(node, fields, known)
 
-    monkeypatch.setattr("jackwatch.rules.engine.compile_condition", counted)
+    monkeypatch.setattr("jackwatch.rules.engine.fold", counted)
     names = [f"Other{number}" for number in range(20)] + ["A", "B"]
     found = [names_of(engine, event(name, user="root", region=region)) for name in names for region in ("eu", "us")]
     assert found.count(["Either"]) == 20 + 4  # every other name in eu, A and B anywhere
@@ -237,3 +238,39 @@ def test_a_comparison_of_the_name_with_another_field_is_made_per_event(load: Loa
     assert names_of(engine, event("B", user="B")) == ["Echo"]
     assert names_of(engine, event("B", user="A")) == []
     assert names_of(engine, event("C", user="x", region="C")) == ["Echo"]
+
+
+def test_partitions_share_the_batch_their_tests_do_not_tell_apart(load: Load, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = engine_for(
+        load,
+        rule("Europe", "t.name = A and t.region = eu and t.user = root"),
+        rule("Elsewhere", "t.name = A and t.region != eu and t.user = root"),
+    )
+    batches: list[list[Folded]] = []
+
+    def counted(conditions: list[Folded], fields: SourceFields) -> Callable[[Event], list[int]]:
+        batches.append(conditions)
+        return compile_conditions(conditions, fields)
+
+    monkeypatch.setattr("jackwatch.rules.engine.compile_conditions", counted)
+    regions = ["eu", *(f"region-{number}" for number in range(30))]
+    for region in regions * 2:
+        assert names_of(engine, event("A", user="root", region=region)) == ["Europe" if region == "eu" else "Elsewhere"]
+        assert names_of(engine, event("A", user="bob", region=region)) == []
+    assert len(batches) == 2  # eu, and every other region alike
+
+
+def test_an_engine_forgets_partitions_beyond_its_bound(load: Load, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("jackwatch.rules.engine.MAX_PARTITIONS", 4)
+    engine = engine_for(load, rule("Europe", "t.name = A and t.region = eu"), rule("Any", "t.name = A"))
+    for number in range(20):
+        region = "eu" if number % 5 == 0 else f"region-{number}"
+        assert names_of(engine, event("A", region=region)) == (["Europe", "Any"] if region == "eu" else ["Any"])
+        _, by_name = engine._tables["test"]
+        assert len(by_name["A"] or {}) <= 4
+
+
+def test_names_no_rule_can_meet_are_not_partitioned(load: Load) -> None:
+    engine = engine_for(load, rule("Login", "t.name = Login"))
+    assert names_of(engine, event("Logout", region=["not", "hashable"])) == []  # the partition is never read
+    assert names_of(engine, event("Login", region="eu")) == ["Login"]

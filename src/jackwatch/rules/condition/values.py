@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
-import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -161,6 +160,20 @@ def _elementwise(function: Callable[[object], object | None]) -> Callable[[objec
     return apply
 
 
+def _textwise(function: Callable[[str], str]) -> Callable[[object], object | None]:
+    """A transformer of text, applied to the text of each element (at once to a value that is text)."""
+    each = _elementwise(lambda value: function(text_of(value)))
+
+    def apply(value: object) -> object | None:
+        return function(value) if type(value) is str else each(value)
+
+    return apply
+
+
+def _basename(text: str) -> str:
+    return text[text.rfind("/") + 1 :]
+
+
 def _b64(value: object) -> str | None:
     try:
         return base64.b64decode(text_of(value), validate=True).decode("utf-8", "replace")
@@ -175,9 +188,9 @@ def _len(value: object) -> int:
 
 
 TRANSFORM_FUNCTIONS: dict[str, Callable[[object], object | None]] = {
-    "tolower": _elementwise(lambda value: text_of(value).lower()),
-    "toupper": _elementwise(lambda value: text_of(value).upper()),
-    "basename": _elementwise(lambda value: posixpath.basename(text_of(value))),
+    "tolower": _textwise(str.lower),
+    "toupper": _textwise(str.upper),
+    "basename": _textwise(_basename),
     "b64": _elementwise(_b64),
     "len": _len,
 }

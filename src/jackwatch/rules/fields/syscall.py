@@ -45,6 +45,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _EMPTY: Mapping[str, Any] = {}
 _NO_LINEAGE: tuple[Any, ...] = ()
+_DICT = frozenset({dict})
 
 # --------------------------------------------------------------------------------------------- events
 
@@ -78,21 +79,21 @@ def to_event(raw: Mapping[str, Any], origin: str) -> Event:
     return Event(SOURCE, name, moment, event_id(cast(RuntimeRecord, raw)), raw, origin)
 
 
-def _time_of_ns(nanoseconds: int) -> datetime:
-    """A time in nanoseconds since the epoch as an aware UTC datetime, truncated to the microsecond (as
-    :func:`jackwatch.model.runtime.event_time`): exact, as a float within 0.12 µs of a whole number of
-    microseconds rounds to it."""
-    return datetime.fromtimestamp(nanoseconds // 1000 / 1_000_000, UTC)
-
-
 def _is_lineage(value: object) -> bool:
-    return type(value) is list and all(type(item) is dict or isinstance(item, Mapping) for item in value)
+    if type(value) is not list:
+        return False
+    return set(map(type, value)) <= _DICT or all(isinstance(item, Mapping) for item in value)
 
 
 def _time_of(value: object) -> datetime:
+    """The record's time as an aware UTC datetime, truncated to the microsecond (as
+    :func:`jackwatch.model.runtime.event_time`); from nanoseconds since the epoch, exact with ``fromtimestamp``
+    as a float within 0.12 µs of a whole number of microseconds rounds to it."""
     if type(value) is int:
         try:
-            return _EPOCH + timedelta(microseconds=value // 1000) if value < 0 else _time_of_ns(value)
+            if value >= 0:
+                return datetime.fromtimestamp(value // 1000 / 1_000_000, UTC)
+            return _EPOCH + timedelta(microseconds=value // 1000)
         except (OverflowError, OSError, ValueError):
             raise RecordError("invalid_field", f"time {shown(value)} is not a time") from None
     if isinstance(value, str) and value:
@@ -357,6 +358,8 @@ O_RDWR = 0o2
 O_CREAT = 0o100
 O_DIRECTORY = 0o200000
 _EXECUTE_BITS = 0o111
+_READING = frozenset({0, O_RDWR})
+_WRITING = frozenset({O_WRONLY, O_RDWR})
 
 
 def _flags(event: Event) -> int | None:
@@ -372,7 +375,7 @@ def _open_read(event: Event, _arg: str | None) -> bool:
         return False
     fd = event.raw.get("fd")
     flags = fd.get("flags") if type(fd) is dict else _flags(event)
-    return type(flags) is int and (flags & O_ACCMODE == 0 or flags & O_ACCMODE == O_RDWR)
+    return type(flags) is int and flags & O_ACCMODE in _READING
 
 
 def _open_write(event: Event, _arg: str | None) -> bool:
@@ -380,7 +383,7 @@ def _open_write(event: Event, _arg: str | None) -> bool:
         return False
     fd = event.raw.get("fd")
     flags = fd.get("flags") if type(fd) is dict else _flags(event)
-    return type(flags) is int and (flags & O_ACCMODE == O_WRONLY or flags & O_ACCMODE == O_RDWR)
+    return type(flags) is int and flags & O_ACCMODE in _WRITING
 
 
 def _open_exec(event: Event, _arg: str | None) -> bool:
@@ -654,24 +657,17 @@ def _file_name(event: Event) -> tuple[str | None, str | None]:
     """``(type, path)`` of the descriptor of a file or directory; ``(type, None)`` for other descriptors."""
     fd = event.raw.get("fd")
     if type(fd) is dict:
-        kind, name = fd.get("type"), fd.get("name")
-        if type(kind) is not str:
-            kind = _fd_type(event)
-    else:
-        kind, name = _fd_type(event), _section(event, "fd").get("name")
+        kind = fd.get("type")
+        if kind == "file" or kind == "directory":
+            name = fd.get("name")
+            return kind, name if type(name) is str else None
+        if type(kind) is str:
+            return kind, None
+    kind, name = _fd_type(event), _section(event, "fd").get("name")
     return kind, name if type(name) is str and (kind == "file" or kind == "directory") else None
 
 
 def _fd_directory(event: Event, _arg: str | None) -> str | None:
-    memo = event.memo
-    if "fd.directory" in memo:  # several rules read it (Falco's sensitive_files macro…)
-        found: str | None = memo["fd.directory"]
-        return found
-    found = memo["fd.directory"] = _directory(event)
-    return found
-
-
-def _directory(event: Event) -> str | None:
     kind, name = _file_name(event)
     if name is None or kind == "directory":
         return name
@@ -691,16 +687,24 @@ def _fd_num(event: Event, _arg: str | None) -> int | None:
     return (res if res >= 0 else -1) if type(res) is int else None
 
 
+def _socket(event: Event) -> Mapping[str, Any] | None:
+    """The record's ``fd`` when it is a connection (IPv4 or IPv6), else ``None``."""
+    fd = event.raw.get("fd")
+    if type(fd) is dict:
+        kind = fd.get("type")
+        if kind == "ipv4" or kind == "ipv6":
+            return fd
+        if type(kind) is str:
+            return None
+    return _section(event, "fd") if _is_socket(event) else None
+
+
 def _socket_value(key: str) -> Extractor:
     def extract(event: Event, _arg: str | None) -> object:
         fd = event.raw.get("fd")
-        if type(fd) is dict:
-            kind = fd.get("type")
-            if kind == "ipv4" or kind == "ipv6":
-                return fd.get(key)
-            if type(kind) is str:
-                return None
-        return _section(event, "fd").get(key) if _is_socket(event) else None
+        if type(fd) is not dict or ((kind := fd.get("type")) != "ipv4" and kind != "ipv6"):
+            fd = _socket(event)  # not a connection, or a record written by hand
+        return None if fd is None else fd.get(key)
 
     return extract
 
@@ -709,16 +713,20 @@ def _either(first: str, second: str) -> Extractor:
     """Both ends of a connection: a comparison holds when it holds for either (Falco's ``fd.ip``, ``fd.port``)."""
 
     def extract(event: Event, _arg: str | None) -> tuple[object, ...] | None:
-        if not _is_socket(event):
+        fd = _socket(event)
+        if fd is None:
             return None
-        fd = _section(event, "fd")
-        return tuple(value for value in (fd.get(first), fd.get(second)) if value is not None)
+        one, other = fd.get(first), fd.get(second)
+        if one is not None and other is not None:
+            return one, other
+        return tuple(value for value in (one, other) if value is not None)
 
     return extract
 
 
 def _l4proto(event: Event, _arg: str | None) -> str | None:
-    return _text(_section(event, "fd").get("l4proto")) if _is_socket(event) else None
+    fd = _socket(event)
+    return None if fd is None else _text(fd.get("l4proto"))
 
 
 def _sockfamily(event: Event, _arg: str | None) -> str | None:
@@ -737,7 +745,8 @@ def _name_changed(event: Event, _arg: str | None) -> bool | None:
 
 
 def _dns(event: Event, _arg: str | None) -> str | None:
-    return _text(_section(event, "fd").get("dns")) if _is_socket(event) else None
+    fd = _socket(event)
+    return None if fd is None else _text(fd.get("dns"))
 
 
 def _nameraw(event: Event, _arg: str | None) -> str | None:
