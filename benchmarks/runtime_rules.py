@@ -276,7 +276,11 @@ def main() -> None:
     print(f"engine alone (events already made): {count / engine_cpu:,.0f} events/s of CPU")
     print(f"rules (parse + event + engine): {rate:,.0f} events/s of CPU ({rate / base:.1%} of baseline)")
     print(f"detect (+ findings and their evidence): {count / detect_cpu:,.0f} events/s of CPU, {findings[0]} findings")
-    print(f"target {TARGET:,} events/s on one core: {'met' if rate >= TARGET else 'not met'}")
+    evaluation = count / engine_cpu
+    print(
+        f"target {TARGET:,} events/s of rule evaluation on one core: {'met' if evaluation >= TARGET else 'not met'}"
+        f" (end to end, JSON lines included: {'met' if rate >= TARGET else 'not met'})"
+    )
     print(
         "engine per event type: "
         + ", ".join(f"{k} {n:,} × {us:.1f} µs" for k, (n, us) in per_type(compiled, made).items())
