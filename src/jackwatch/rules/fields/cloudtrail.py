@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -708,7 +709,6 @@ _RETAINED_KEYS = (
     "awsRegion",
     "sourceIPAddress",
     "userAgent",
-    "userIdentity",
     "errorCode",
     "errorMessage",
     "additionalEventData",
@@ -720,18 +720,48 @@ _RETAINED = "retained"
 
 
 def retain(event: Event) -> Event:
-    """The compact copy of a CloudTrail event that stateful rules keep: identity, network, client, error
-    and model, without the request and response bodies (made once per event, memo carried over)."""
+    """The compact copy of a CloudTrail event that stateful rules keep (made once per event): identity,
+    network, client, error and model, without the request and response bodies nor the memo. The principal,
+    the evidence and every ``aws.*``, ``ct.user*`` and other field whose data it keeps read as the event's."""
     kept = event.memo.get(_RETAINED)
     if kept is None:
         raw = event.raw
-        slim: dict[str, Any] = {key: raw[key] for key in _RETAINED_KEYS if key in raw}
+        slim = _slim(raw, _RETAINED_KEYS)
+        identity = raw.get("userIdentity")
+        if isinstance(identity, _MAPPING):
+            slim["userIdentity"] = _without_session_details(identity)
         parameters = raw.get("requestParameters")
-        if isinstance(parameters, Mapping):
-            slim["requestParameters"] = {key: parameters[key] for key in _RETAINED_PARAMETERS if key in parameters}
-        kept = Event(event.source, event.name, event.time, event.id, slim, event.origin, dict(event.memo))
-        event.memo[_RETAINED] = kept
+        if isinstance(parameters, _MAPPING):
+            slim["requestParameters"] = _slim(parameters, _RETAINED_PARAMETERS)
+        name = _interned(event.name)
+        kept = event.memo[_RETAINED] = Event(event.source, name, event.time, event.id, slim, event.origin)
     return kept
+
+
+def _slim(mapping: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The values of ``keys`` in ``mapping``, text interned: names, regions, agents and addresses repeat from
+    one event to the next, and kept events share one copy of each (freed when none holds it any more)."""
+    return {key: _interned(mapping[key]) for key in keys if key in mapping}
+
+
+def _interned(value: Any) -> Any:
+    """``value``, the one shared copy of it when it is text."""
+    return sys.intern(value) if type(value) is str else value
+
+
+def _without_session_details(identity: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``userIdentity`` as ``ct.user*`` and the principal read it: without the session's attributes and
+    web-identity data (the session issuer stays). An identity without a session is kept as it is."""
+    context = identity.get("sessionContext")
+    if context is None:
+        return identity
+    slim = dict(identity)
+    issuer = _at(context, "sessionIssuer")
+    if issuer is None:
+        del slim["sessionContext"]
+    else:
+        slim["sessionContext"] = {"sessionIssuer": issuer}
+    return slim
 
 
 def _evidence_of(asn: Callable[[Event], Asn | None]) -> Callable[[Event], Mapping[str, str]]:
