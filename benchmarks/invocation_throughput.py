@@ -1,10 +1,11 @@
 """``jackwatch detect bedrock:`` throughput and memory against a baseline measured in the same run.
 
-The baseline reads the same gzip JSON Lines files of Bedrock model invocation logs and parses each line with
-the same JSON parser, nothing else. The measured run is the whole of ``jackwatch detect bedrock:<corpus>`` with
-the built-in rule pack and pricing on, the store left out. Each measurement runs in its own process (one core),
-so that its peak RSS is its own. Rates are given per second of the process's CPU time, which other load on a
-shared machine does not stretch, and per wall-clock second.
+The baseline reads the same gzip JSON Lines files of Bedrock model invocation logs and parses each line, nothing
+else: with orjson (the reference of the issue's target) and with msgspec (the parser jackwatch uses). The measured
+run is the whole of ``jackwatch detect bedrock:<corpus>`` with the built-in rule pack and pricing on, the store
+left out. Each measurement runs in its own process (one core), so that its peak RSS is its own. Rates are given
+per second of the process's CPU time, which other load on a shared machine does not stretch, and per wall-clock
+second.
 
     python benchmarks/invocation_throughput.py [--records 500000] [--corpus /tmp/invocations-500000]
 """
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-import orjson
+from parsers import BASELINES, parser_of
 
 HERE = Path(__file__).resolve().parent
 TARGET = 30_000
@@ -41,13 +42,15 @@ class Startup(NamedTuple):
     cpu: float = 0.0
 
 
-def baseline(corpus: Path) -> tuple[int, Startup, dict[str, int]]:
-    """gunzip + JSON parse of every line of every file; returns the records, no start-up, no matches."""
+def baseline(corpus: Path, mode: str) -> tuple[int, Startup, dict[str, int]]:
+    """gunzip + JSON parse of every line of every file with the parser of ``mode``; returns the records, no
+    start-up, no matches."""
+    parse = parser_of(mode)
     records = 0
     for path in sorted(logs(corpus).rglob("*.json.gz")):
         with gzip.open(path, "rb") as stream:
             for line in stream.read().splitlines():
-                orjson.loads(line)
+                parse(line)
                 records += 1
     return records, Startup(), {}
 
@@ -80,7 +83,7 @@ def _measure(mode: str, corpus: Path) -> dict[str, float]:
 
 def _child(mode: str, corpus: Path) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
-    records, startup, matches = baseline(corpus) if mode == "baseline" else detect(corpus)
+    records, startup, matches = detect(corpus) if mode == "detect" else baseline(corpus, mode)
     times = {
         "seconds": time.perf_counter() - wall - startup.wall,
         "cpu_seconds": time.process_time() - cpu - startup.cpu,
@@ -99,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=500_000, help="corpus size to generate if missing")
     parser.add_argument("--corpus", type=Path, help="an existing corpus directory (default /tmp/invocations-N)")
-    parser.add_argument("--child", choices=["baseline", "detect"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=[*BASELINES, "detect"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     corpus = args.corpus or Path("/tmp") / f"invocations-{args.records}"
     if args.child:
@@ -109,19 +112,23 @@ def main() -> None:
         print(f"generating {args.records} records into {corpus} …", file=sys.stderr)
         generator = [sys.executable, str(HERE / "generate_invocation_corpus.py"), "--records", str(args.records)]
         subprocess.run([*generator, "--out", str(corpus)], check=True)
-    base = _measure("baseline", corpus)
+    bases = {mode: _measure(mode, corpus) for mode in BASELINES}
     full = _measure("detect", corpus)
-    (base_cpu, base_wall), (full_cpu, full_wall) = _rates(base), _rates(full)
+    full_cpu, full_wall = _rates(full)
     print(f"corpus: {corpus} ({full['records']:,} records, {os.cpu_count()} cores available, one used)")
-    print(
-        f"baseline (gunzip + JSON parse): {base_cpu:,.0f} records/s of CPU ({base_wall:,.0f} wall-clock), "
-        f"peak RSS {base['peak_rss_mb']:.0f} MB"
-    )
+    for mode, base in bases.items():
+        base_cpu, base_wall = _rates(base)
+        print(
+            f"{mode} (gunzip + JSON parse): {base_cpu:,.0f} records/s of CPU ({base_wall:,.0f} wall-clock), "
+            f"peak RSS {base['peak_rss_mb']:.0f} MB"
+        )
     print(
         f"jackwatch detect (full pack, pricing): {full_cpu:,.0f} records/s of CPU ({full_wall:,.0f} wall-clock), "
         f"peak RSS {full['peak_rss_mb']:.0f} MB (+ {full['startup']:.1f} s start-up: ASN data, rules, prices)"
     )
-    print(f"ratio detect/baseline: {full_cpu / base_cpu:.1%} ({full_wall / base_wall:.1%} wall-clock)")
+    for mode, base in bases.items():
+        base_cpu, base_wall = _rates(base)
+        print(f"ratio detect/{mode}: {full_cpu / base_cpu:.1%} ({full_wall / base_wall:.1%} wall-clock)")
     print(f"target {TARGET:,} records/s on one core: {'met' if full_cpu >= TARGET else 'not met'}")
     skip = {"records", "seconds", "cpu_seconds", "startup", "peak_rss_mb"}
     print("matches: " + ", ".join(f"{name} {count:,}" for name, count in full.items() if name not in skip))

@@ -62,6 +62,10 @@ class UnknownPrice:
         return f"{self.provider} {self.model}: {self.reason}"
 
 
+KEPT_ANSWERS = 4096
+"""How many (provider, model, region) questions a price table remembers the answer to."""
+
+
 class PriceTable:
     """The prices, indexed by (provider, region class, id or alias)."""
 
@@ -71,6 +75,7 @@ class PriceTable:
         given = tuple(prices)
         self._entries = tuple(sorted(given, key=lambda price: (price.provider, price.model, price.region_class)))
         self._index: dict[tuple[Provider, str, str], Price] = {}
+        self._answers: dict[tuple[str, str, str | None], Price | UnknownPrice] = {}
         errors: list[PriceError] = []
         for price in given:
             for name in (price.model, *price.aliases):
@@ -101,7 +106,17 @@ class PriceTable:
 
     def lookup(self, provider: str, model: str, region: str | None = None) -> Price | UnknownPrice:
         """The price of ``model`` as ``provider`` writes it, called in ``region`` (an AWS region, a Vertex AI
-        location, or ``None``); see :func:`jackwatch.cost.models.region_classes` for the region class chosen."""
+        location, or ``None``); see :func:`jackwatch.cost.models.region_classes` for the region class chosen.
+        Answers are kept (up to :data:`KEPT_ANSWERS`): a run prices the same models and regions again and again."""
+        asked = (provider, model, region)
+        answer = self._answers.get(asked)
+        if answer is None:
+            answer = self._lookup(provider, model, region)
+            if len(self._answers) < KEPT_ANSWERS:  # model ids come from requests: anyone can make up new ones
+                self._answers[asked] = answer
+        return answer
+
+    def _lookup(self, provider: str, model: str, region: str | None) -> Price | UnknownPrice:
         try:
             known = Provider(provider)
         except ValueError:

@@ -198,3 +198,18 @@ def test_prices_of_one_model_differ_per_provider(builtin: PriceTable) -> None:
     bedrock = found(builtin, "aws_bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0")
     anthropic = found(builtin, "anthropic", "claude-3-5-sonnet-20240620")
     assert bedrock.cache_read is None and anthropic.cache_read == Decimal("0.30")
+
+
+def test_answers_are_remembered_up_to_a_bound_and_stay_right_beyond_it(
+    builtin: PriceTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("jackwatch.cost.table.KEPT_ANSWERS", 3)
+    table = PriceTable(builtin.entries)
+    first = table.lookup("aws_bedrock", CLAUDE_35_SONNET, "us-east-1")
+    assert table.lookup("aws_bedrock", CLAUDE_35_SONNET, "us-east-1") is first
+    made_up = [f"anthropic.claude-made-up-{n}" for n in range(5)]  # request-supplied ids: not all kept
+    for model in made_up:
+        assert isinstance(table.lookup("aws_bedrock", model, "us-east-1"), UnknownPrice)
+    assert len(table._answers) == 3
+    assert found(table, "aws_bedrock", SONNET_45, "us-east-1").model == SONNET_45
+    assert table.lookup("nowhere", CLAUDE_35_SONNET) == builtin.lookup("nowhere", CLAUDE_35_SONNET)
