@@ -89,7 +89,7 @@ class _Use:
     """Use of one model in one region by one principal during one minute."""
 
     invocations: int = 0
-    tokens: TokenUsage | None = None
+    tokens: tuple[int | None, ...] | None = None  # the input, output, cache-read and cache-write counts summed
     usd: Decimal | None = None
     request_ids: set[str] | None = None  # created when needed: most minutes never hold one
     billed_hours: range | None = None
@@ -165,7 +165,7 @@ class SpendLedger:
         counts = [_count(read(event)) for read in reader.tokens]
         if isinstance(usd, int | float) and not isinstance(usd, bool):
             basis = CostBasis.BILLING
-        elif counts and any(count is not None for count in counts):
+        elif counts.count(None) < len(counts):  # some count is known
             basis = CostBasis.TOKENS
         elif reader.counts_calls:
             basis = CostBasis.INVOCATIONS
@@ -175,9 +175,12 @@ class SpendLedger:
         minute = int(event.time.timestamp()) // MINUTE
         kind = (provider, model, region if isinstance(region, str) else None, basis)
         key = (minute, self.kinds.setdefault(kind, kind))
-        use = self.uses.setdefault(principal, {}).get(key)
+        uses = self.uses.get(principal)
+        if uses is None:
+            uses = self.uses[principal] = {}
+        use = uses.get(key)
         if use is None:
-            use = self.uses[principal][key] = _Use()
+            use = uses[key] = _Use()
         use.invocations += 1
         request_id = reader.request_id(event) if self.join else None
         if basis is CostBasis.BILLING:
@@ -188,8 +191,7 @@ class SpendLedger:
             covered = use.billed_hours or range(first_hour, first_hour + 1)
             use.billed_hours = range(first_hour, max(covered.stop, first_hour + span))
         elif basis is CostBasis.TOKENS:
-            usage = TokenUsage(counts[0], counts[1], counts[2] or 0, counts[3] or 0)
-            use.tokens = usage if use.tokens is None else use.tokens + usage
+            use.tokens = _summed(use.tokens, (counts[0], counts[1], counts[2] or 0, counts[3] or 0))
             if isinstance(request_id, str):
                 self.priced_requests.add(request_id)
         elif isinstance(request_id, str):
@@ -253,10 +255,18 @@ class SpendLedger:
     ) -> UsageRecord | None:
         """A minute's use as a record to price; CloudTrail calls an invocation log already priced are left out."""
         if use.tokens is not None:
-            return UsageRecord(time, provider, model, region, use.tokens)
+            return UsageRecord(time, provider, model, region, TokenUsage(*use.tokens))
         logged = len(use.request_ids & self.priced_requests) if use.request_ids else 0
         unpriced = use.invocations - logged
         return UsageRecord(time, provider, model, region, unpriced) if unpriced > 0 else None
+
+
+def _summed(total: tuple[int | None, ...] | None, counts: tuple[int | None, ...]) -> tuple[int | None, ...]:
+    """``counts`` added to ``total`` count by count, as :class:`TokenUsage` adds them (a missing count stays missing),
+    without making one for every call."""
+    if total is None:
+        return counts
+    return tuple(None if a is None or b is None else a + b for a, b in zip(total, counts, strict=True))
 
 
 def _count(value: object) -> int | None:

@@ -93,6 +93,8 @@ class SpikeState:
         if self.value_of is None:
             return 1.0
         value = self.value_of(event)
+        if type(value) is int:  # the usual count, told by its exact type
+            return float(value)
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             return None
         return float(value)

@@ -8,7 +8,7 @@ secret found in another.
 
 from jackwatch.secrets.detectors import DETECTORS, DETECTORS_BY_KIND, Category, Detector
 from jackwatch.secrets.redaction import fingerprint, redact
-from jackwatch.secrets.scan import SecretHit, scan_text, shannon_entropy
+from jackwatch.secrets.scan import SecretHit, may_hold_secrets, scan_text, shannon_entropy
 
 __all__ = [
     "DETECTORS",
@@ -17,6 +17,7 @@ __all__ = [
     "Detector",
     "SecretHit",
     "fingerprint",
+    "may_hold_secrets",
     "redact",
     "scan_text",
     "shannon_entropy",

@@ -47,6 +47,13 @@ def scan_text(text: str, detectors: Iterable[Detector] = DETECTORS) -> list[Secr
     ]
 
 
+def may_hold_secrets(*texts: str) -> bool:
+    """Whether the quick tests of the catalogue let a detector run on one of ``texts``: when not, :func:`scan_text`
+    finds nothing in any of them. The texts are tested at once, joined by line breaks, which end every run of key
+    characters and are in no anchor."""
+    return _CATALOGUE_SCREEN.passes("\n".join(texts))
+
+
 def find_secrets(text: str, detectors: Iterable[Detector] = DETECTORS) -> list[tuple[Detector, Candidate]]:
     """The secrets in ``text`` with the detector that found each, in the order they appear.
 

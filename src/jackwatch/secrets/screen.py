@@ -42,7 +42,7 @@ class Screen:
         """The indexes of the detectors that may find a secret in ``text`` (its keywords are not looked at)."""
         found = set(self.unscreened)
         if self.runs and len(text) >= len(self.runs[0][0]):
-            marked = text.encode(errors="surrogatepass").translate(_MARKS)
+            marked = _marked(text)
             for run, indexes in self.runs:
                 if run not in marked:
                     break
@@ -51,3 +51,19 @@ class Screen:
             if anchor in text:
                 found |= indexes
         return found
+
+    def passes(self, text: str) -> bool:
+        """Whether some detector may find a secret in ``text`` (:meth:`candidates` is not empty), told at the
+        first test that passes."""
+        if self.unscreened:
+            return True
+        if self.runs:
+            shortest = self.runs[0][0]
+            if len(text) >= len(shortest) and shortest in _marked(text):
+                return True
+        return any(anchor in text for anchor, _ in self.anchors)
+
+
+def _marked(text: str) -> bytes:
+    """``text`` with each key character replaced by a mark, and anything else by a space."""
+    return text.encode(errors="surrogatepass").translate(_MARKS)

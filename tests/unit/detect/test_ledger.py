@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from jackwatch.cost import DEFAULT_TOKENS_PER_CALL, TokensPerCall, load_price_table
-from jackwatch.detect.ledger import SpendLedger
+from jackwatch.cost import DEFAULT_TOKENS_PER_CALL, TokensPerCall, TokenUsage, load_price_table
+from jackwatch.detect.ledger import SpendLedger, _summed
 from jackwatch.model import CostBasis, Event
 from jackwatch.normalize.asn import AsnDb
 from jackwatch.rules.fields import SourceFields
@@ -204,3 +204,23 @@ def test_a_billing_row_without_a_usd_charge_or_tokens_is_not_priced_as_a_call() 
     unconverted = replace(usage_row(0, 40.0), raw={**usage_row(0, 40.0).raw, "cost_usd": None})
     feed(book, [unconverted])
     assert book.cost(THIEF, T0, T0 + timedelta(hours=1)) is None
+
+
+@pytest.mark.parametrize(
+    "calls",
+    [
+        [(10, 5, 0, 0)],
+        [(10, 5, 2, 0), (7, 1, 0, 3), (1, 1, 1, 1)],
+        [(10, None, 0, 0), (7, 1, 0, 3)],  # a missing count stays missing
+        [(None, None, 0, 0), (None, 4, 0, 0)],
+    ],
+)
+def test_a_minutes_counts_are_summed_as_token_usages_add(calls: list[tuple[int | None, ...]]) -> None:
+    total = None
+    for call in calls:
+        total = _summed(total, call)
+    assert total is not None
+    expected = TokenUsage(*calls[0])
+    for call in calls[1:]:
+        expected += TokenUsage(*call)
+    assert TokenUsage(*total) == expected

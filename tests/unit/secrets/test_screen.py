@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from jackwatch.secrets import DETECTORS, Category, Detector, scan_text
+from jackwatch.secrets import DETECTORS, Category, Detector, may_hold_secrets, scan_text
 from jackwatch.secrets.detectors import PEM_ANCHOR, TOKEN_CHARACTERS, Candidate
 from jackwatch.secrets.screen import Screen
 
@@ -102,3 +102,23 @@ def _texts(rng: random.Random) -> Iterator[str]:
 def test_the_quick_tests_never_change_what_is_found() -> None:
     for text in _texts(random.Random(11)):
         assert scan_text(text) == scan_text(text, UNSCREENED), text
+
+
+def test_passes_tells_whether_some_detector_may_run() -> None:
+    for text in [*_texts(random.Random(12)), PROSE, PROSE + "a" * 22, PROSE + PEM_ANCHOR, "", "a" * 21]:
+        assert SCREEN.passes(text) == bool(SCREEN.candidates(text)), text
+    plain = Detector("plain", Category.CHAT, "no quick test", ("zebra",), _exploding, 0.0)
+    assert Screen([plain]).passes("")
+
+
+def test_texts_tested_at_once_pass_when_one_of_them_would() -> None:
+    assert "\n" not in TOKEN_CHARACTERS and not any("\n" in anchor for d in DETECTORS for anchor in d.anchors)
+    texts = list(_texts(random.Random(13)))
+    rng = random.Random(14)
+    for text in texts:
+        pair = (PROSE[: rng.randrange(len(PROSE))], text)
+        assert may_hold_secrets(*pair) == any(SCREEN.passes(one) for one in pair), pair
+        assert may_hold_secrets(*pair[::-1]) == may_hold_secrets(*pair)
+    assert not may_hold_secrets(PROSE, PROSE.upper(), "a" * 21) and not may_hold_secrets()
+    halves = ("a" * 11, "a" * 11)  # a run is not made of the end of one text and the start of the next
+    assert not may_hold_secrets(*halves) and may_hold_secrets("".join(halves))

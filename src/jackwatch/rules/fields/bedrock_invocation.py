@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from operator import attrgetter
 
 from jackwatch.model import Event
 from jackwatch.normalize import ModelId, Principal, normalize_model_id, principal_from_record
@@ -99,7 +100,9 @@ def _secret_hits(event: Event) -> tuple[SecretHit, ...] | None:
 
 def _secrets(event: Event, _arg: str | None) -> tuple[str, ...] | None:
     hits = _secret_hits(event)
-    return None if hits is None else tuple(sorted({hit.kind for hit in hits}))
+    if hits is None:
+        return None
+    return tuple(sorted({hit.kind for hit in hits})) if hits else ()
 
 
 def _secret_evidence(event: Event, _arg: str | None) -> tuple[str, ...] | None:
@@ -120,7 +123,7 @@ def _prompt_chars(event: Event, _arg: str | None) -> int | None:
 
 
 def _count(read: Callable[[TokenCounts], int | None]) -> Extractor:
-    return lambda event, _arg: read(_tokens(event))
+    return lambda event, _arg: read(event.memo.get(MEMO_KEY) or _tokens(event))  # counts are never false
 
 
 def _model_id(event: Event, _arg: str | None) -> str | None:
@@ -160,28 +163,28 @@ _FIELDS: tuple[Field, ...] = (
     Field("bedrock.request_id", _string("requestId"), "The request id (``requestId``)."),
     Field(
         "bedrock.input_tokens",
-        _count(lambda counts: counts.input),
+        _count(attrgetter("input")),
         "Number: input tokens (``input.inputTokenCount``, else the usage object of the output);"
         " missing when unknown or not a valid count.",
     ),
     Field(
         "bedrock.output_tokens",
-        _count(lambda counts: counts.output),
+        _count(attrgetter("output")),
         "Number: output tokens (``output.outputTokenCount``, else the usage object).",
     ),
     Field(
         "bedrock.cache_read_tokens",
-        _count(lambda counts: counts.cache_read),
+        _count(attrgetter("cache_read")),
         "Number: input tokens read from the prompt cache (``input.cacheReadInputTokenCount``, else the usage).",
     ),
     Field(
         "bedrock.cache_write_tokens",
-        _count(lambda counts: counts.cache_write),
+        _count(attrgetter("cache_write")),
         "Number: input tokens written to the prompt cache (``input.cacheWriteInputTokenCount``, else the usage).",
     ),
     Field(
         "bedrock.total_tokens",
-        _count(lambda counts: counts.total),
+        _count(attrgetter("total")),
         "Number: the usage object's ``totalTokens``, else the sum of the input, output and cache counts known;"
         " missing when neither input nor output is known.",
     ),

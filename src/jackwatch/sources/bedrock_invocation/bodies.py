@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from jackwatch.model import Event
-from jackwatch.secrets import SecretHit, scan_text
-from jackwatch.sources.bedrock_invocation.content import completion_text, guardrail_outcome, prompt_text
+from jackwatch.secrets import SecretHit, may_hold_secrets, scan_text
+from jackwatch.sources.bedrock_invocation.content import JSON_OBJECT, completion_text, guardrail_outcome, prompt_text
 from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, token_counts
 
 GUARDRAIL_KEY = "bedrock.guardrail"
@@ -41,21 +41,35 @@ KEPT_COUNTS = {
 }
 """What a compact record keeps: identity, model, outcome, and the counts of the ``input`` and ``output`` parts."""
 
+_ABSENT = object()
+
 
 def without_bodies(raw: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of the record with only :data:`KEPT_KEYS` and :data:`KEPT_COUNTS`."""
-    slim: dict[str, Any] = {key: raw[key] for key in KEPT_KEYS if key in raw}
+    slim = _picked(raw, KEPT_KEYS)
     for part, keys in KEPT_COUNTS.items():
         section = raw.get(part)
-        if isinstance(section, Mapping):
-            slim[part] = {key: section[key] for key in keys if key in section}
+        if isinstance(section, JSON_OBJECT):
+            slim[part] = _picked(section, keys)
     return slim
 
 
+def _picked(mapping: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The items of ``mapping`` under ``keys``, in the order of ``keys`` (one look-up per key)."""
+    return {key: value for key in keys if (value := mapping.get(key, _ABSENT)) is not _ABSENT}
+
+
 def secret_hits(*texts: str | None) -> tuple[SecretHit, ...] | None:
-    """The secrets in the texts there are, in order (``None`` when there is none: a record without bodies)."""
+    """The secrets in the texts there are, in order (``None`` when there is none: a record without bodies).
+
+    Most texts hold nothing a detector could find: one quick test of all of them at once tells, before any is
+    scanned on its own."""
     present = [text for text in texts if text is not None]
-    return tuple(hit for text in present for hit in scan_text(text)) if present else None
+    if not present:
+        return None
+    if not may_hold_secrets(*present):
+        return ()
+    return tuple(hit for text in present for hit in scan_text(text))
 
 
 def compact(event: Event) -> Event:

@@ -15,7 +15,8 @@ from itertools import compress
 from operator import not_
 from typing import Any
 
-_MAPPING = (dict, Mapping)
+JSON_OBJECT = (dict, Mapping)
+"""The types of a JSON object: ``dict`` first, which parsed JSON always is, so that ``isinstance`` tells at once."""
 
 GUARDRAIL_INTERVENED = "intervened"
 
@@ -70,12 +71,12 @@ def chunks_with(body: object, keys: frozenset[str]) -> list[Mapping[str, Any]]:
     ``keys.isdisjoint`` mapped over it, which runs without a Python-level loop; anything else takes the plain one.
     """
     if not isinstance(body, list):
-        return [body] if isinstance(body, _MAPPING) and not keys.isdisjoint(body) else []
+        return [body] if isinstance(body, JSON_OBJECT) and not keys.isdisjoint(body) else []
     try:
         kept = list(compress(body, map(not_, map(keys.isdisjoint, body))))
     except TypeError:  # an item that cannot be iterated over (a number, null) or holds objects (a nested list)
-        kept = [chunk for chunk in body if isinstance(chunk, _MAPPING) and not keys.isdisjoint(chunk)]
-    return [chunk for chunk in kept if isinstance(chunk, _MAPPING)]
+        kept = [chunk for chunk in body if isinstance(chunk, JSON_OBJECT) and not keys.isdisjoint(chunk)]
+    return [chunk for chunk in kept if isinstance(chunk, JSON_OBJECT)]
 
 
 def _intervened(body: Mapping[str, Any]) -> bool:
@@ -87,8 +88,8 @@ def _intervened(body: Mapping[str, Any]) -> bool:
     if body.get("action") == "GUARDRAIL_INTERVENED":
         return True
     trace = body.get("amazon-bedrock-trace")
-    guardrail = trace.get("guardrail") if isinstance(trace, _MAPPING) else None
-    reason = guardrail.get("actionReason") if isinstance(guardrail, _MAPPING) else None
+    guardrail = trace.get("guardrail") if isinstance(trace, JSON_OBJECT) else None
+    reason = guardrail.get("actionReason") if isinstance(guardrail, JSON_OBJECT) else None
     return isinstance(reason, str) and reason.lower().startswith(_GUARDRAIL_REASON)
 
 
@@ -96,7 +97,7 @@ def prompt_text(raw: Mapping[str, Any]) -> str | None:
     """The text of the input body, its strings one per line; ``None`` when the record has no input body
     (text delivery off, or a body too large for the log, delivered to S3 instead)."""
     section = raw.get("input")
-    body = section.get("inputBodyJson") if isinstance(section, _MAPPING) else None
+    body = section.get("inputBodyJson") if isinstance(section, JSON_OBJECT) else None
     return None if body is None else "\n".join(text_pieces(body))
 
 
@@ -141,4 +142,4 @@ def _gather(pairs: Iterable[tuple[object, Any]], found: list[str]) -> None:
 
 def _output_body(raw: Mapping[str, Any]) -> object:
     section = raw.get("output")
-    return section.get("outputBodyJson") if isinstance(section, _MAPPING) else None
+    return section.get("outputBodyJson") if isinstance(section, JSON_OBJECT) else None

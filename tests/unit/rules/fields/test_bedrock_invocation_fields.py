@@ -207,7 +207,8 @@ def test_the_text_is_scanned_lazily_and_once(monkeypatch: pytest.MonkeyPatch) ->
         return real(text)
 
     monkeypatch.setattr(bodies, "scan_text", counting)
-    event = event_of(secret_record("hello", "hi there"))
+    prompt, completion = "hello search-indexer-exports-2026-11-20", "hi there"  # a run of key characters: scanned
+    event = event_of(secret_record(prompt, completion))
     for name in FIELDS.fields:
         if name not in ("bedrock.secrets", "bedrock.secret_evidence"):
             value(event, name)
@@ -215,7 +216,14 @@ def test_the_text_is_scanned_lazily_and_once(monkeypatch: pytest.MonkeyPatch) ->
     for _ in range(3):
         value(event, "bedrock.secrets")
         value(event, "bedrock.secret_evidence")
-    assert scanned == ["hello", "hi there"]
+    assert scanned == [prompt, completion]
+
+
+def test_texts_that_cannot_hold_a_secret_are_not_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bodies, "scan_text", lambda text: pytest.fail(f"{text!r} was scanned"))
+    event = event_of(secret_record("hello, where is order 84010?", "hi there, it left the warehouse today"))
+    assert value(event, "bedrock.secrets") == ()
+    assert value(event, "bedrock.secret_evidence") == ()
 
 
 def test_retained_copies_keep_counts_and_outcome_but_no_text() -> None:
