@@ -29,6 +29,8 @@ _WHITESPACE = b" \t\r\n"
 _REPLACEMENT = "\ufffd".encode()
 _BAD = object()
 _decode = msgspec.json.Decoder().decode
+_LINES = orjson.JSONDecodeError("JSON Lines, not one document", "", 0)
+"""What :func:`_document` returns for JSON Lines content (never reported: the content is read line by line)."""
 
 
 def _loads(data: bytes) -> Any:
@@ -115,11 +117,19 @@ def _expand(value: Any, line: int | None, convert: Converter) -> Iterator[Event]
 
 
 def _document(data: bytes, convert: Converter) -> Generator[Event, None, orjson.JSONDecodeError | None]:
-    """The events of ``data`` read as one JSON document; or, when it is not one, the error (and no event)."""
+    """The events of ``data`` read as one JSON document; or, when it is not one, the error (and no event).
+
+    JSON Lines content is tried as one document first (it fails after the first record): then orjson is not
+    asked where the fault is, the lines are read instead."""
     try:
-        value = _loads(data)
-    except orjson.JSONDecodeError as exc:
-        return exc
+        value = _decode(data)
+    except ValueError:  # msgspec.DecodeError, UnicodeDecodeError
+        if _looks_like_lines(data):
+            return _LINES
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            return exc
     yield from _expand(value, None, convert)
     return None
 

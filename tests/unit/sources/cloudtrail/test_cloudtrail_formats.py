@@ -86,6 +86,20 @@ def test_every_shape_gives_the_same_events(
     assert not stats.problems
 
 
+@pytest.mark.parametrize("shape", ["records", "lines"])
+def test_orjson_is_asked_only_about_content_msgspec_refuses(
+    tmp_path: Path, read: Reader, record: RecordFactory, shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [record(i) for i in range(3)]
+    data = records_file(records) if shape == "records" else json_lines(records)
+    asked: list[bytes] = []
+    monkeypatch.setattr("jackwatch.sources.reading.blob.orjson.loads", lambda text: asked.append(text))
+    events, stats = read([write(tmp_path, "a.json", data)])
+    assert ids(events) == [r["eventID"] for r in records]
+    assert not stats.problems
+    assert asked == []  # JSON Lines fail as one document: read line by line without orjson's account of why
+
+
 def test_gzip_is_detected_by_magic_bytes_not_by_name(tmp_path: Path, read: Reader, record: RecordFactory) -> None:
     plain = write(tmp_path, "a.json.gz", records_file([record(0)]))
     zipped = write(tmp_path, "b.json", gzip.compress(records_file([record(1)])))
