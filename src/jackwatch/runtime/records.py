@@ -41,9 +41,13 @@ def record_problem(value: object) -> str | None:
     return None
 
 
+INT64 = range(-(2**63), 2**63)
+"""The integers the store's columns hold: a record's numbers beyond them are not numbers it can use."""
+
+
 def integer(value: object) -> int | None:
-    """``value`` if it is an integer (not a boolean)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """``value`` if it is an integer (not a boolean) that fits in 64 bits."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value in INT64 else None
 
 
 def text(value: object) -> str | None:

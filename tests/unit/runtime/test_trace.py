@@ -86,3 +86,17 @@ def test_urls_are_refused() -> None:
 def test_a_missing_trace_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match=r"nope\.jsonl: no such file or directory"):
         list(read_trace(str(tmp_path / "nope.jsonl"), ReadStats()))
+
+
+def test_numbers_beyond_64_bits_are_refused_not_stored(tmp_path: Path) -> None:
+    trace, _ = intrusion()
+    huge_pid = {**trace.records[0], "proc": {**trace.records[0]["proc"], "pid": 2**64}}
+    huge_time = {**trace.records[1], "time": 10**30}
+    path = tmp_path / "trace.jsonl"
+    path.write_text("\n".join(lines([huge_pid, huge_time, *trace.records[2:4]])) + "\n", encoding="utf-8")
+    stats = ReadStats()
+    assert list(read_trace(str(path), stats)) == trace.records[2:4]
+    assert [problem.message for problem in stats.problems] == [
+        f"record 1: proc.pid {2**64} is not a process id",
+        f"record 2: time {10**30} is not a time in nanoseconds since the epoch",
+    ]

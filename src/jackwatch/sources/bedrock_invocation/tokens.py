@@ -11,7 +11,6 @@ A count that is negative, fractional or not a number is a problem, and counts as
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -47,6 +46,10 @@ _USAGE_KEYS = {
 _USAGE_OBJECTS = ("usage", "amazon-bedrock-invocationMetrics")
 _USAGE_HOLDERS = frozenset({"message", *_USAGE_OBJECTS})
 """Keys of a body or chunk that may hold a usage object (most chunks of a stream have none)."""
+
+MAX_TOKEN_COUNT = 2**53 - 1
+"""The largest token count taken as one: no call reads or writes more (the largest context windows hold about 10**7
+tokens), and beyond it a count written as a float is no longer exact. A larger one is an invalid count."""
 
 MEMO_KEY = "bedrock.tokens"
 """Where an event keeps its :class:`TokenCounts` once computed (``event.memo``)."""
@@ -84,7 +87,7 @@ def token_counts(raw: Mapping[str, Any]) -> TokenCounts:
     for name, part, key in _LOG_COUNTS:
         section = raw.get(part)
         written = section.get(key) if isinstance(section, JSON_OBJECT) else None
-        if type(written) is int and written >= 0:
+        if type(written) is int and 0 <= written <= MAX_TOKEN_COUNT:
             found[name] = written
         elif written is None or (count := _count(written, f"{part}.", key, problems)) is None:
             found[name] = usage.get(name)
@@ -113,24 +116,25 @@ def _usage(output: object, problems: list[TokenProblem]) -> dict[str, int | None
                 name = _USAGE_KEYS.get(key)
                 if name is None:
                     continue
-                count = value if type(value) is int and value >= 0 else _count(value, "usage ", key, problems)
+                plain = type(value) is int and 0 <= value <= MAX_TOKEN_COUNT
+                count = value if plain else _count(value, "usage ", key, problems)
                 if count is not None:
                     found[name] = count
     return found
 
 
 def _count(value: object, where: str, key: str, problems: list[TokenProblem]) -> int | None:
-    """A token count written as a JSON number (``12`` or ``12.0``); a problem (``<where><key> is …``) when it is
-    anything else. Callers take a plain count (a non-negative ``int``, the usual case) without calling this."""
-    if type(value) is int and value >= 0:
-        return value
+    """A token count written as a JSON number (``12`` or ``12.0``, at most :data:`MAX_TOKEN_COUNT`); a problem
+    (``<where><key> is …``) when it is anything else. Callers take a plain count (a non-negative ``int`` within
+    the bound, the usual case) without calling this."""
     if value is None:
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool) and _whole(value):
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 <= value <= MAX_TOKEN_COUNT  # so finite
+        and value == int(value)
+    ):
         return int(value)
     problems.append(TokenProblem("invalid_token_count", f"{where}{key} is {shown(value)}, not a token count"))
     return None
-
-
-def _whole(value: float) -> bool:
-    return math.isfinite(value) and value >= 0 and value == int(value)

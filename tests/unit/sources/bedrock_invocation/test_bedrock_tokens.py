@@ -77,7 +77,17 @@ def test_a_stream_takes_its_latest_usage(record: RecordFactory) -> None:
 
 @pytest.mark.parametrize(
     ("written", "shown"),
-    [(-12, "-12"), (12.5, "12.5"), ("12", "'12'"), (True, "True"), (float("nan"), "nan")],
+    [
+        (-12, "-12"),
+        (12.5, "12.5"),
+        ("12", "'12'"),
+        (True, "True"),
+        (float("nan"), "nan"),
+        (float("inf"), "inf"),
+        (2**53, str(2**53)),  # beyond any call, and beyond what a float holds exactly
+        (10**30, str(10**30)),
+        (1e30, "1e+30"),
+    ],
 )
 def test_a_bad_count_is_a_problem_and_the_usage_object_stands_in(
     record: RecordFactory, written: object, shown: str
@@ -97,12 +107,13 @@ def test_a_whole_float_is_a_count(record: RecordFactory) -> None:
     assert token_counts(raw).output == 8 and token_counts(raw).problems == ()
 
 
-def test_a_bad_usage_count_is_a_problem_and_counts_as_missing(record: RecordFactory) -> None:
+@pytest.mark.parametrize("written", [-1, 10**25])
+def test_a_bad_usage_count_is_a_problem_and_counts_as_missing(record: RecordFactory, written: int) -> None:
     raw = record()
-    raw["output"]["outputBodyJson"]["usage"]["totalTokens"] = -1
+    raw["output"]["outputBodyJson"]["usage"]["totalTokens"] = written
     found = token_counts(raw)
     assert found.total == 12 and found.problems == (
-        TokenProblem("invalid_token_count", "usage totalTokens is -1, not a token count"),
+        TokenProblem("invalid_token_count", f"usage totalTokens is {written}, not a token count"),
     )
 
 
