@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from enum import Enum
+from functools import cache
 from typing import Any
 
 import ijson  # type: ignore[import-untyped]
@@ -119,8 +120,15 @@ def _expand(value: Any, line: int | None, convert: Converter) -> Iterator[Event]
 def _document(data: bytes, convert: Converter) -> Generator[Event, None, orjson.JSONDecodeError | None]:
     """The events of ``data`` read as one JSON document; or, when it is not one, the error (and no event).
 
+    A document that wraps its records (``{"Records": [...]}``) is first split into its records' raw JSON, and
+    each record is decoded as its turn comes: it is then used and freed while still in the CPU caches, instead
+    of a whole file's records being made at once and freed long after (a third faster on CloudTrail).
     JSON Lines content is tried as one document first (it fails after the first record): then orjson is not
     asked where the fault is, the lines are read instead."""
+    records = _wrapped_records(data, convert.wrapper)
+    if records is not None:
+        yield from _decode_each(records, convert)
+        return None
     try:
         value = _decode(data)
     except ValueError:  # msgspec.DecodeError, UnicodeDecodeError
@@ -132,6 +140,47 @@ def _document(data: bytes, convert: Converter) -> Generator[Event, None, orjson.
             return exc
     yield from _expand(value, None, convert)
     return None
+
+
+def _wrapped_records(data: bytes, wrapper: str | None) -> list[msgspec.Raw] | None:
+    """The records of ``{wrapper: [...]}`` as raw JSON, other keys skipped; ``None`` when ``data`` is not valid
+    UTF-8 holding such an object (the whole-document path then reads it, or says what is wrong)."""
+    if wrapper is None or not (data.isascii() or _is_utf8(data)):  # the split checks the syntax, not the text
+        return None
+    try:
+        records: list[msgspec.Raw] = getattr(_splitter(wrapper)(data), wrapper)
+    except ValueError:  # msgspec.DecodeError (and ValidationError): not JSON, or not such an object
+        return None
+    return records
+
+
+@cache
+def _splitter(wrapper: str) -> Callable[[bytes], Any]:
+    """A decoder of ``{wrapper: [...]}`` that leaves each record undecoded."""
+    return msgspec.json.Decoder(msgspec.defstruct("WrappedRecords", [(wrapper, list[msgspec.Raw])])).decode
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8."""
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode_each(records: list[msgspec.Raw], convert: Converter) -> Iterator[Event]:
+    """The events of raw records, each decoded as its turn comes; one msgspec refuses (a number beyond a
+    float's range) is reported and skipped."""
+    for index, raw in enumerate(records, 1):
+        try:
+            value = _decode(raw)
+        except ValueError as exc:
+            convert.problem("invalid_json", f"record {index}: invalid JSON: {exc}")
+            continue
+        event = convert(value)
+        if event is not None:
+            yield event
 
 
 def _whole(data: bytes, broken: StreamBroken | None, convert: Converter) -> EventStream:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import json
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import orjson
 import pytest
@@ -373,3 +375,50 @@ def test_a_gzip_cut_anywhere_yields_a_prefix_and_one_problem(
     got = ids(list(reader))
     assert got == [r["eventID"] for r in records[: len(got)]]
     assert [p.reason for p in stats.problems] in (["truncated_gzip"], ["invalid_gzip"])
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def events_and_problems(data: bytes) -> tuple[list[tuple[str, str, object]], list[tuple[str, str]]]:
+    stats = ReadStats()
+    events = list(read_events([data], Converter("x", ReadContext(stats, FORMAT)), 1 << 20))
+    return [(e.id, e.name, e.raw) for e in events], [(p.reason, p.message) for p in stats.problems]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    extras=st.lists(st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=4), min_size=0, max_size=6),
+    others=st.dictionaries(st.sampled_from(["Other", "records", "Records2"]), JSON_VALUES, max_size=2),
+)
+def test_records_decoded_one_by_one_equal_the_whole_document(
+    extras: list[dict[str, object]], others: dict[str, object]
+) -> None:
+    records: list[object] = [{**extra, **make_record(index)} for index, extra in enumerate(extras)]
+    records.insert(len(records) // 2, ["not", "a", "record"])
+    data = json.dumps({**others, "Records": records}, ensure_ascii=False).encode()  # any integer, any text
+    split = events_and_problems(data)
+    with patch("jackwatch.sources.reading.blob._wrapped_records", return_value=None) as splitting:
+        whole = events_and_problems(data)
+    assert splitting.called
+    assert split == whole
+
+
+def test_a_record_msgspec_refuses_is_reported_and_the_others_are_read(
+    tmp_path: Path, read: Reader, record: RecordFactory
+) -> None:
+    text = records_file([record(0), {"eventName": "X", "big": 1}, record(2)]).replace(b'"big":1', b'"big":1e400')
+    events, stats = read([write(tmp_path, "a.json", text)])
+    assert ids(events) == [record(0)["eventID"], record(2)["eventID"]]
+    assert [(p.reason, p.message.split(":")[0]) for p in stats.problems] == [("invalid_json", "record 2")]
+
+
+def test_non_ascii_records_are_split_and_decoded_alike(tmp_path: Path, read: Reader, record: RecordFactory) -> None:
+    records = [{**record(i), "userAgent": "agent/1.0 (Ünïcode ✓ 測試)"} for i in range(3)]
+    events, stats = read([write(tmp_path, "a.json", records_file(records))])
+    assert [event.raw for event in events] == records
+    assert not stats.problems
