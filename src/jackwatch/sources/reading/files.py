@@ -65,9 +65,10 @@ def read_stdin(context: ReadContext) -> EventStream:
 
 
 def _file_chunks(path: str) -> Iterator[bytes]:
-    """The bytes of a file; failing to open or read it raises :class:`StreamBroken`."""
+    """The bytes of a file; failing to open or read it raises :class:`StreamBroken`. The file is read without a
+    buffer: reads are of a whole chunk anyway, and a buffered reader costs more to make than a small log to read."""
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb", buffering=0) as handle:
             yield from stream_chunks(handle)
     except OSError as exc:
         raise StreamBroken("unreadable", f"cannot open: {exc.strerror or exc}") from None
