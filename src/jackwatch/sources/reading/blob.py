@@ -30,8 +30,7 @@ _WHITESPACE = b" \t\r\n"
 _REPLACEMENT = "\ufffd".encode()
 _BAD = object()
 _decode = msgspec.json.Decoder().decode
-_LINES = orjson.JSONDecodeError("JSON Lines, not one document", "", 0)
-"""What :func:`_document` returns for JSON Lines content (never reported: the content is read line by line)."""
+_validate = msgspec.json.Decoder(msgspec.Raw).decode
 
 
 def _loads(data: bytes) -> Any:
@@ -122,22 +121,15 @@ def _document(data: bytes, convert: Converter) -> Generator[Event, None, orjson.
 
     A document that wraps its records (``{"Records": [...]}``) is first split into its records' raw JSON, and
     each record is decoded as its turn comes: it is then used and freed while still in the CPU caches, instead
-    of a whole file's records being made at once and freed long after (a third faster on CloudTrail).
-    JSON Lines content is tried as one document first (it fails after the first record): then orjson is not
-    asked where the fault is, the lines are read instead."""
+    of a whole file's records being made at once and freed long after (a third faster on CloudTrail)."""
     records = _wrapped_records(data, convert.wrapper)
     if records is not None:
         yield from _decode_each(records, convert)
         return None
     try:
-        value = _decode(data)
-    except ValueError:  # msgspec.DecodeError, UnicodeDecodeError
-        if _looks_like_lines(data):
-            return _LINES
-        try:
-            value = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            return exc
+        value = _loads(data)
+    except orjson.JSONDecodeError as exc:
+        return exc
     yield from _expand(value, None, convert)
     return None
 
@@ -188,7 +180,7 @@ def _whole(data: bytes, broken: StreamBroken | None, convert: Converter) -> Even
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     error: orjson.JSONDecodeError | None = None
-    if broken is None:
+    if broken is None and not _is_json_lines(data):
         error = yield from _document(data, convert)
         if error is None:
             return Outcome.COMPLETE
@@ -228,6 +220,18 @@ def _repair_utf8(data: bytes, convert: Converter, *, truncated: bool) -> bytes:
         convert.problem("invalid_utf8", "invalid UTF-8 bytes were replaced with U+FFFD", line, column, records=0)
         return data.decode(errors="replace").encode()
     return data
+
+
+def _is_json_lines(data: bytes) -> bool:
+    """Whether ``data`` is JSON Lines for certain: it looks like lines and its first line is a whole JSON value
+    (checked, not decoded), so that it cannot be one document and is not parsed as one first."""
+    if not _looks_like_lines(data):
+        return False
+    try:
+        _validate(data.lstrip(_WHITESPACE).partition(b"\n")[0])
+    except ValueError:
+        return False
+    return True
 
 
 def _looks_like_lines(data: bytes) -> bool:

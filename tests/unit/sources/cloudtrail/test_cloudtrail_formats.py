@@ -145,6 +145,15 @@ def test_invalid_json_lines_are_reported_by_line_and_the_rest_is_read(
     assert [p.location.line for p in stats.problems if p.reason == "not_an_object"] == [5, 5]
 
 
+def test_json_lines_with_a_broken_first_line_are_still_read_as_lines(
+    tmp_path: Path, read: Reader, record: RecordFactory
+) -> None:
+    data = b'{"eventName": "Broken"}}\n' + json_lines([record(1), record(2)])
+    events, stats = read([write(tmp_path, "a.jsonl", data)])
+    assert ids(events) == [record(1)["eventID"], record(2)["eventID"]]
+    assert [(p.reason, p.location.line) for p in stats.problems] == [("invalid_json", 1)]
+
+
 def test_a_file_that_is_not_json_fails_with_its_position(tmp_path: Path, read: Reader) -> None:
     path = write(tmp_path, "a.json", b'{"Records": [\n  {"eventName": nope}\n]}')
     events, stats = read([path])
