@@ -18,6 +18,9 @@ EVENT_TYPES = frozenset(get_args(EventType))
 MAX_TIME_NS = 2**62
 """Times beyond this (year 2116) are refused: they would not fit the store's integer columns' arithmetic."""
 
+INT64 = range(-(2**63), 2**63)
+"""The integers the store's columns hold: a record's numbers beyond them are not numbers it can use."""
+
 
 def record_problem(value: object) -> str | None:
     """Why ``value`` cannot be used as a runtime record, or ``None`` when it can."""
@@ -39,10 +42,6 @@ def record_problem(value: object) -> str | None:
     if not isinstance(lineage, list):
         return "lineage is not a list"
     return None
-
-
-INT64 = range(-(2**63), 2**63)
-"""The integers the store's columns hold: a record's numbers beyond them are not numbers it can use."""
 
 
 def integer(value: object) -> int | None:

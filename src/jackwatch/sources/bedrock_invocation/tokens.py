@@ -6,7 +6,8 @@ model's own shape: Anthropic's ``usage`` (``input_tokens``, ``output_tokens``, `
 ``cache_creation_input_tokens``), Converse's ``usage`` (``inputTokens``, ``outputTokens``, ``totalTokens``,
 ``cacheReadInputTokens``, ``cacheWriteInputTokens``), and in streamed bodies the ``usage`` of the
 ``message_start`` and ``message_delta`` chunks and the final ``amazon-bedrock-invocationMetrics``.
-A count that is negative, fractional or not a number is a problem, and counts as missing.
+A count that is negative, fractional, beyond :data:`MAX_TOKEN_COUNT` or not a number is a problem, and counts
+as missing.
 """
 
 from __future__ import annotations
