@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+JSON_OBJECT = (dict, Mapping)
+"""The types of a JSON object read from a log: ``dict`` first, which parsed JSON always is, so that ``isinstance``
+tells at once."""
+
 
 @dataclass(slots=True)
 class Event:

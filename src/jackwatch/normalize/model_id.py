@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-_MAPPING = (dict, Mapping)  # dict first: a cheap exact check for records parsed from JSON
+from jackwatch.model import JSON_OBJECT
 
 PROFILE_PREFIXES = frozenset({"us", "eu", "apac", "global", "us-gov", "ca", "jp", "au"})
 """Geography prefixes of cross-region (system-defined) inference profiles."""
@@ -63,7 +63,7 @@ _OPAQUE_ARN_KINDS = {
 def model_id_from_record(record: Mapping[str, Any]) -> ModelId | None:
     """The model a CloudTrail record's ``requestParameters`` names, or ``None``."""
     request = record.get("requestParameters")
-    if not isinstance(request, _MAPPING):
+    if not isinstance(request, JSON_OBJECT):
         return None
     for key in REQUEST_KEYS:
         model = normalize_model_id(request.get(key))

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from jackwatch.model import JSON_OBJECT
 from jackwatch.normalize.useragent import UserAgentFamily, user_agent_family
-
-_MAPPING = (dict, Mapping)  # dict first: a cheap exact check for records parsed from JSON
 
 UNKNOWN_ID = "unknown"
 BEDROCK_API_KEY_USER_PREFIX = "BedrockAPIKey-"
@@ -116,7 +115,7 @@ class _Identity(NamedTuple):
 def principal_from_record(record: Mapping[str, Any]) -> Principal:
     """The principal of a CloudTrail record; ``id == "unknown"`` when ``userIdentity`` is missing."""
     identity = record.get("userIdentity")
-    if not isinstance(identity, _MAPPING):
+    if not isinstance(identity, JSON_OBJECT):
         return Principal(UNKNOWN_ID, PrincipalKind.UNKNOWN, None, None, None, None, CredentialKind.NONE)
     arn_text = _text(identity.get("arn"))
     arn = _Arn.parse(arn_text)
@@ -217,7 +216,7 @@ def _federated_user(
 
 def _identity_center_user(identity: Mapping[str, Any]) -> _Identity:
     on_behalf = identity.get("onBehalfOf")
-    on_behalf = on_behalf if isinstance(on_behalf, _MAPPING) else {}
+    on_behalf = on_behalf if isinstance(on_behalf, JSON_OBJECT) else {}
     user = _text(on_behalf.get("userId")) or _text(identity.get("userName"))
     store = _text(on_behalf.get("identityStoreArn"))
     if user is None:
@@ -231,7 +230,7 @@ def _credential_kind(
     if kind is PrincipalKind.AWS_SERVICE:
         return CredentialKind.AWS_SERVICE
     extra = record.get("additionalEventData")
-    if (isinstance(extra, _MAPPING) and _is_true(extra.get("callWithBearerToken"))) or (
+    if (isinstance(extra, JSON_OBJECT) and _is_true(extra.get("callWithBearerToken"))) or (
         key is not None and key.startswith("ABSK")
     ):
         return CredentialKind.BEDROCK_API_KEY
@@ -250,8 +249,8 @@ def _credential_kind(
 
 def _issuer(identity: Mapping[str, Any]) -> Mapping[str, Any]:
     context = identity.get("sessionContext")
-    issuer = context.get("sessionIssuer") if isinstance(context, _MAPPING) else None
-    return issuer if isinstance(issuer, _MAPPING) else {}
+    issuer = context.get("sessionIssuer") if isinstance(context, JSON_OBJECT) else None
+    return issuer if isinstance(issuer, JSON_OBJECT) else {}
 
 
 def _text(value: object) -> str | None:

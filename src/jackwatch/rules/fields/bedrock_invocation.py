@@ -100,9 +100,7 @@ def _secret_hits(event: Event) -> tuple[SecretHit, ...] | None:
 
 def _secrets(event: Event, _arg: str | None) -> tuple[str, ...] | None:
     hits = _secret_hits(event)
-    if hits is None:
-        return None
-    return tuple(sorted({hit.kind for hit in hits})) if hits else ()
+    return None if hits is None else tuple(sorted({hit.kind for hit in hits}))
 
 
 def _secret_evidence(event: Event, _arg: str | None) -> tuple[str, ...] | None:

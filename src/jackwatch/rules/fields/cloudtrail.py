@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from jackwatch.model import Event
+from jackwatch.model import JSON_OBJECT, Event
 from jackwatch.normalize import (
     Asn,
     AsnDb,
@@ -33,8 +33,6 @@ from jackwatch.normalize import (
     user_agent_family,
 )
 from jackwatch.rules.fields import ArgMode, Extractor, Field, SourceFields
-
-_MAPPING = (dict, Mapping)  # dict first: a cheap exact check for records parsed from JSON
 
 SOURCE = "aws_cloudtrail"
 NAME_FIELD = "ct.name"
@@ -71,7 +69,7 @@ def _json_text(value: object) -> str:
 
 
 def _plain(value: object) -> object:
-    return dict(value) if isinstance(value, _MAPPING) else str(value)
+    return dict(value) if isinstance(value, JSON_OBJECT) else str(value)
 
 
 def _string(*path: str) -> Extractor:
@@ -101,7 +99,7 @@ def _json(*path: str) -> Extractor:
 
     def extract(event: Event, _arg: str | None) -> str | None:
         parent = _at(event.raw, *path[:-1])
-        if not isinstance(parent, _MAPPING) or path[-1] not in parent:
+        if not isinstance(parent, JSON_OBJECT) or path[-1] not in parent:
             return None
         return _json_text(parent[path[-1]])
 
@@ -142,7 +140,7 @@ def _items(value: object, *path: str) -> list[Any]:
 def _user(event: Event, _arg: str | None) -> str:
     """The plugin's ``ct.user``: a name chosen by identity type."""
     identity = event.raw.get("userIdentity")
-    if not isinstance(identity, _MAPPING):
+    if not isinstance(identity, JSON_OBJECT):
         return ""
     kind = _text(identity.get("type"))
     if kind in ("Root", "IAMUser"):
@@ -272,7 +270,7 @@ def _json_value(event: Event, arg: str | None) -> str | None:
         return None
     value: object = event.raw
     for token in tokens:
-        if isinstance(value, _MAPPING):
+        if isinstance(value, JSON_OBJECT):
             if token not in value:
                 return None
             value = value[token]
@@ -728,10 +726,10 @@ def retain(event: Event) -> Event:
         raw = event.raw
         slim = _slim(raw, _RETAINED_KEYS)
         identity = raw.get("userIdentity")
-        if isinstance(identity, _MAPPING):
+        if isinstance(identity, JSON_OBJECT):
             slim["userIdentity"] = _without_session_details(identity)
         parameters = raw.get("requestParameters")
-        if isinstance(parameters, _MAPPING):
+        if isinstance(parameters, JSON_OBJECT):
             slim["requestParameters"] = _slim(parameters, _RETAINED_PARAMETERS)
         name = _interned(event.name)
         kept = event.memo[_RETAINED] = Event(event.source, name, event.time, event.id, slim, event.origin)

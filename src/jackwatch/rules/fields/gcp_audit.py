@@ -8,11 +8,10 @@ derived ones are computed at most once per event and kept in ``event.memo``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jackwatch.model import Event
+from jackwatch.model import JSON_OBJECT, Event
 from jackwatch.normalize import AsnDb, user_agent_family
 from jackwatch.rules.fields import ArgMode, Extractor, Field, SourceFields
 from jackwatch.rules.fields.audit import ActorNetwork, text_of, value_at
@@ -23,7 +22,6 @@ from jackwatch.sources.gcp.records import SOURCE
 NAME_FIELD = "gcp.method"
 PARTITION_FIELD = "gcp.service"
 UNKNOWN = "unknown"
-_MAPPING = (dict, Mapping)  # dict first: a cheap exact check for records parsed from JSON
 
 # ---------------------------------------------------------------------------------------------- helpers
 
@@ -503,10 +501,10 @@ def retain(event: Event) -> Event:
         raw = event.raw
         slim: dict[str, Any] = {key: raw[key] for key in _RETAINED_KEYS if key in raw}
         payload = raw.get("protoPayload")
-        if isinstance(payload, _MAPPING):
+        if isinstance(payload, JSON_OBJECT):
             small: dict[str, Any] = {key: payload[key] for key in _RETAINED_PAYLOAD if key in payload}
             metadata = payload.get("requestMetadata")
-            if isinstance(metadata, _MAPPING):
+            if isinstance(metadata, JSON_OBJECT):
                 small["requestMetadata"] = {key: metadata[key] for key in _RETAINED_METADATA if key in metadata}
             slim["protoPayload"] = small
         kept = Event(event.source, event.name, event.time, event.id, slim, event.origin, dict(event.memo))

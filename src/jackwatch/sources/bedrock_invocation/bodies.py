@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jackwatch.model import Event
+from jackwatch.model import JSON_OBJECT, Event
 from jackwatch.secrets import SecretHit, may_hold_secrets, scan_text
-from jackwatch.sources.bedrock_invocation.content import JSON_OBJECT, completion_text, guardrail_outcome, prompt_text
+from jackwatch.sources.bedrock_invocation.content import completion_text, guardrail_outcome, prompt_text
 from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, token_counts
 
 GUARDRAIL_KEY = "bedrock.guardrail"

@@ -15,8 +15,7 @@ from itertools import compress
 from operator import not_
 from typing import Any
 
-JSON_OBJECT = (dict, Mapping)
-"""The types of a JSON object: ``dict`` first, which parsed JSON always is, so that ``isinstance`` tells at once."""
+from jackwatch.model import JSON_OBJECT
 
 GUARDRAIL_INTERVENED = "intervened"
 

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from jackwatch.sources.bedrock_invocation.content import JSON_OBJECT, chunks_with
+from jackwatch.model import JSON_OBJECT
+from jackwatch.sources.bedrock_invocation.content import chunks_with
 from jackwatch.sources.reading.records import shown
 
 _LOG_COUNTS = (

@@ -22,7 +22,7 @@ from jackwatch.errors import Location
 from jackwatch.model import Event
 from jackwatch.sources.cloudtrail import ReadOptions, read_cloudtrail
 from jackwatch.sources.cloudtrail.records import FORMAT
-from jackwatch.sources.reading.blob import Outcome, read_events
+from jackwatch.sources.reading.blob import Outcome, _wrapped_records, read_events
 from jackwatch.sources.reading.chunks import StreamBroken
 from jackwatch.sources.reading.context import ReadContext
 from jackwatch.sources.reading.records import Converter
@@ -410,6 +410,7 @@ def test_records_decoded_one_by_one_equal_the_whole_document(
     records: list[object] = [{**extra, **make_record(index)} for index, extra in enumerate(extras)]
     records.insert(len(records) // 2, ["not", "a", "record"])
     data = json.dumps({**others, "Records": records}, ensure_ascii=False).encode()  # any integer, any text
+    assert _wrapped_records(data, "Records") is not None  # the records are split, not read as one document
     split = events_and_problems(data)
     with patch("jackwatch.sources.reading.blob._wrapped_records", return_value=None) as splitting:
         whole = events_and_problems(data)
