@@ -1,11 +1,14 @@
-"""Raw input as chunks of bytes: reading streams, and gzip detection and decompression in bounded pieces."""
+"""Raw input as chunks of bytes: reading streams, and gzip detection and decompression in bounded pieces.
+
+Gzip is inflated with zlib-ng (zlib's API and output, in about 55 % of its time: logs are mostly gzip)."""
 
 from __future__ import annotations
 
 import itertools
-import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
+
+from zlib_ng import zlib_ng
 
 CHUNK_SIZE = 1024 * 1024
 """Bytes read from a file, stream or object at a time."""
@@ -50,17 +53,17 @@ def gunzipped(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 def _inflate(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """Gzip members (one or several, concatenated) decompressed in bounded pieces."""
-    inflater = zlib.decompressobj(wbits=31)
+    inflater = zlib_ng.decompressobj(wbits=31)
     for chunk in chunks:
         data = chunk
         while True:
             if inflater.eof:
                 if not data.strip(_PADDING):
                     break
-                inflater = zlib.decompressobj(wbits=31)
+                inflater = zlib_ng.decompressobj(wbits=31)
             try:
                 out = inflater.decompress(data, _INFLATE_SIZE)
-            except zlib.error as exc:
+            except zlib_ng.error as exc:
                 raise StreamBroken("invalid_gzip", f"corrupt gzip data: {exc}") from None
             if out:
                 yield out
