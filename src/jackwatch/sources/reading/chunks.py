@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from zlib_ng import zlib_ng
 
@@ -16,6 +16,7 @@ CHUNK_SIZE = 1024 * 1024
 _INFLATE_SIZE = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _PADDING = b"\x00 \t\r\n"
+_CORRUPT = cast("type[Exception]", zlib_ng.error)  # its stub calls the exception class an instance
 
 
 class StreamBroken(Exception):
@@ -63,7 +64,7 @@ def _inflate(chunks: Iterator[bytes]) -> Iterator[bytes]:
                 inflater = zlib_ng.decompressobj(wbits=31)
             try:
                 out = inflater.decompress(data, _INFLATE_SIZE)
-            except zlib_ng.error as exc:
+            except _CORRUPT as exc:
                 raise StreamBroken("invalid_gzip", f"corrupt gzip data: {exc}") from None
             if out:
                 yield out
