@@ -23,6 +23,7 @@ from jackwatch.model import CostBasis, CostFigures, Event, most_precise
 from jackwatch.rules.condition import compile_condition, parse
 from jackwatch.rules.fields import SourceFields
 from jackwatch.rules.spec import field_reader
+from jackwatch.rules.spike import TimeBuckets
 
 MINUTE = 60
 MINUTES_PER_HOUR = 60
@@ -89,7 +90,7 @@ class _Use:
     """Use of one model in one region by one principal during one minute."""
 
     invocations: int = 0
-    tokens: tuple[int | None, ...] | None = None  # the input, output, cache-read and cache-write counts summed
+    tokens: _Counts | None = None  # the counts of its calls summed
     usd: Decimal | None = None
     request_ids: set[str] | None = None  # created when needed: most minutes never hold one
     billed_hours: range | None = None
@@ -100,7 +101,7 @@ _Key = tuple[int, _Kind]  # minute, kind
 
 
 class _Reader:
-    """One source's spend, read from its events through its fields."""
+    """One source's spend, read from its events through its fields (``None``: the source has no such field)."""
 
     def __init__(self, spec: SpendSource, fields: SourceFields) -> None:
         self.accepts = compile_condition(parse(spec.when), fields)
@@ -109,11 +110,29 @@ class _Reader:
         self.provider = field_reader(fields, spec.provider_field) if spec.provider_field else _constant(spec.provider)
         self.region = field_reader(fields, spec.region) if spec.region else _nothing
         self.request_id = field_reader(fields, spec.request_id) if spec.request_id else _nothing
-        self.tokens = tuple(field_reader(fields, name) for name in spec.tokens) if spec.tokens else ()
-        self.usd = field_reader(fields, spec.usd) if spec.usd else _nothing
+        self.tokens = _counts_reader(*(field_reader(fields, name) for name in spec.tokens)) if spec.tokens else None
+        self.usd = field_reader(fields, spec.usd) if spec.usd else None
         self.hours = field_reader(fields, spec.hours) if spec.hours else _nothing
-        self.has_tokens = bool(spec.tokens)
         self.counts_calls = not spec.usd  # a billing row without a charge or tokens is not one call
+
+
+_Counts = tuple[int | None, int | None, int, int]
+"""The input, output, cache-read and cache-write counts of a call (a missing cache count is 0)."""
+
+
+def _counts_reader(*reads: Callable[[Event], object]) -> Callable[[Event], _Counts | None]:
+    """The counts of an event, read from its input, output, cache-read and cache-write fields; ``None`` when it
+    knows none of them."""
+    read_input, read_output, read_cache_read, read_cache_write = reads
+
+    def counts(event: Event) -> _Counts | None:
+        input_count, output_count = _count(read_input(event)), _count(read_output(event))
+        cache_read, cache_write = _count(read_cache_read(event)), _count(read_cache_write(event))
+        if input_count is None and output_count is None and cache_read is None and cache_write is None:
+            return None
+        return input_count, output_count, cache_read or 0, cache_write or 0
+
+    return counts
 
 
 def _constant(value: str) -> Callable[[Event], object]:
@@ -141,11 +160,12 @@ class SpendLedger:
         self.table = table
         self.per_call = per_call
         self.readers = {name: _Reader(spec, sources[name]) for name, spec in spend_sources.items() if name in sources}
-        counted = [reader.has_tokens for reader in self.readers.values()]
+        counted = [reader.tokens is not None for reader in self.readers.values()]
         self.join = any(counted) and not all(counted)  # calls counted without tokens, and calls with tokens
         self.uses: dict[str, dict[_Key, _Use]] = {}
         self.kinds: dict[_Kind, _Kind] = {}  # each (provider, model, region, basis) once, shared by every minute
         self.priced_requests: set[str] = set()
+        self.minute_of = TimeBuckets(MINUTE, lambda seconds: int(seconds) // MINUTE).of
 
     def tap(self, events: Iterable[Event]) -> Iterator[Event]:
         """The events, unchanged, recorded as they pass."""
@@ -161,18 +181,18 @@ class SpendLedger:
         model, provider = reader.model(event), reader.provider(event)
         if not principal or not isinstance(model, str) or not isinstance(provider, str):
             return
-        usd = reader.usd(event)
-        counts = [_count(read(event)) for read in reader.tokens]
+        usd = None if reader.usd is None else reader.usd(event)
+        counts = None if reader.tokens is None else reader.tokens(event)
         if isinstance(usd, int | float) and not isinstance(usd, bool):
             basis = CostBasis.BILLING
-        elif counts.count(None) < len(counts):  # some count is known
+        elif counts is not None:
             basis = CostBasis.TOKENS
         elif reader.counts_calls:
             basis = CostBasis.INVOCATIONS
         else:
             return
         region = reader.region(event)
-        minute = int(event.time.timestamp()) // MINUTE
+        minute = self.minute_of(event.time)
         kind = (provider, model, region if isinstance(region, str) else None, basis)
         key = (minute, self.kinds.setdefault(kind, kind))
         uses = self.uses.get(principal)
@@ -190,8 +210,8 @@ class SpendLedger:
             first_hour = minute // MINUTES_PER_HOUR
             covered = use.billed_hours or range(first_hour, first_hour + 1)
             use.billed_hours = range(first_hour, max(covered.stop, first_hour + span))
-        elif basis is CostBasis.TOKENS:
-            use.tokens = _summed(use.tokens, (counts[0], counts[1], counts[2] or 0, counts[3] or 0))
+        elif counts is not None:  # priced from its tokens
+            use.tokens = _summed(use.tokens, counts)
             if isinstance(request_id, str):
                 self.priced_requests.add(request_id)
         elif isinstance(request_id, str):
@@ -261,13 +281,22 @@ class SpendLedger:
         return UsageRecord(time, provider, model, region, unpriced) if unpriced > 0 else None
 
 
-def _summed(total: tuple[int | None, ...] | None, counts: tuple[int | None, ...]) -> tuple[int | None, ...]:
+def _summed(total: _Counts | None, counts: _Counts) -> _Counts:
     """``counts`` added to ``total`` count by count, as :class:`TokenUsage` adds them (a missing count stays missing),
     without making one for every call."""
     if total is None:
         return counts
-    return tuple(None if a is None or b is None else a + b for a, b in zip(total, counts, strict=True))
+    (input_total, output_total, cache_read_total, cache_write_total) = total
+    (input_count, output_count, cache_read, cache_write) = counts
+    return (
+        None if input_total is None or input_count is None else input_total + input_count,
+        None if output_total is None or output_count is None else output_total + output_count,
+        cache_read_total + cache_read,
+        cache_write_total + cache_write,
+    )
 
 
 def _count(value: object) -> int | None:
+    if type(value) is int:  # the usual count, told by its exact type
+        return value
     return value if isinstance(value, int) and not isinstance(value, bool) else None

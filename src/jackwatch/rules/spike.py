@@ -13,7 +13,7 @@ import statistics
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from jackwatch.model import Event
 from jackwatch.rules.spec import CompiledRule, Match, Spike, field_reader
@@ -23,6 +23,39 @@ SAMPLE = 10
 
 MAD_SCALE = 1.4826
 """Scales the median absolute deviation to a standard deviation for normally distributed totals."""
+
+_EPOCH = datetime.fromtimestamp(0, UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class TimeBuckets:
+    """The bucket of an event time, ``number(seconds since the epoch)`` (a function that never decreases), told
+    without converting the time when it falls in the bucket of the last one converted: events come mostly in
+    time order, and two comparisons with that bucket's UTC bounds are much cheaper than ``timestamp()``."""
+
+    __slots__ = ("current", "end", "number", "size", "start")
+
+    def __init__(self, size: float, number: Callable[[float], int]) -> None:
+        self.size, self.number = size, number
+        self.start = self.end = _EPOCH  # no bucket known yet
+        self.current = 0
+
+    def of(self, time: datetime) -> int:
+        """The bucket of ``time``."""
+        if time.tzinfo is UTC and self.start <= time < self.end:
+            return self.current
+        bucket = self.number(time.timestamp())
+        try:
+            start, end = (
+                _EPOCH + timedelta(seconds=bucket * self.size),
+                _EPOCH + timedelta(seconds=(bucket + 1) * self.size),
+            )
+        except OverflowError:  # beyond the years of a datetime: not remembered
+            return bucket
+        # the bounds are right if the first and last microsecond between them are in the bucket (none decreases)
+        if self.number(start.timestamp()) == bucket == self.number((end - _MICROSECOND).timestamp()):
+            self.start, self.end, self.current = start, end, bucket
+        return bucket
 
 
 @dataclass(slots=True)
@@ -36,6 +69,7 @@ class _Key:
     events: int = 0
     limit: float = math.inf
     baseline: float = 0.0
+    pending: bool = False  # the limit is the floor until the bucket's total reaches it: then the history is read
     opened: float = 0.0
     fired: bool = False
     sample: deque[Event] = field(default_factory=lambda: deque(maxlen=SAMPLE))
@@ -49,6 +83,7 @@ class SpikeState:
         self.spec = spec
         self.keep = keep
         self.size = spec.bucket.total_seconds()
+        self.bucket_of = TimeBuckets(self.size, lambda seconds: math.floor(seconds / self.size)).of
         self.period = max(1, round(spec.season / spec.bucket)) if spec.season is not None else 1
         self.reach = spec.history * self.period
         self.value_of = field_reader(rule.fields, spec.value) if spec.value is not None else None
@@ -59,7 +94,7 @@ class SpikeState:
         amount = self._amount(event)
         if amount is None:
             return ()
-        bucket = math.floor(event.time.timestamp() / self.size)
+        bucket = self.bucket_of(event.time)
         if bucket > self.latest:
             if self.latest >= 0 and bucket // self.reach != self.latest // self.reach:
                 self._sweep(bucket)
@@ -69,6 +104,8 @@ class SpikeState:
         if state is None:
             state = self.keys[key] = _Key(bucket)
         if bucket < state.bucket:  # late event: it only counts towards the history
+            if state.pending:  # the current bucket's limit is that of the history before it
+                self._settle(state)
             state.totals[bucket] = state.totals.get(bucket, 0.0) + amount
             state.first = min(state.first, bucket)
             return ()
@@ -83,6 +120,10 @@ class SpikeState:
         state.sample.append(self.keep(event))
         if state.total < state.limit:
             return ()
+        if state.pending:
+            self._settle(state)
+            if state.total < state.limit:
+                return ()
         state.fired = True
         events = (*list(state.sample)[:-1], event)
         start = datetime.fromtimestamp(state.opened, UTC)
@@ -100,7 +141,8 @@ class SpikeState:
         return float(value)
 
     def _start(self, state: _Key, bucket: int) -> None:
-        """Close the key's current bucket and open ``bucket``, with its limit computed from the history."""
+        """Close the key's current bucket and open ``bucket``. Its limit is at least the floor, and most buckets
+        never reach it: the history is read (:meth:`_settle`) only when the total does, or before it changes."""
         if state.bucket >= 0:
             state.totals[state.bucket] = state.totals.get(state.bucket, 0.0) + state.total
         oldest = bucket - self.reach
@@ -108,9 +150,14 @@ class SpikeState:
             del state.totals[past]
         state.bucket, state.total, state.events, state.fired = bucket, 0.0, 0, False
         state.sample.clear()
-        state.baseline, state.limit = self._limit(
-            self._history(state, bucket, self.period) or self._history(state, bucket, 1)
-        )
+        state.limit, state.pending = self.spec.floor, True
+
+    def _settle(self, state: _Key) -> None:
+        """Compute the baseline and limit of the key's current bucket from its history."""
+        bucket = state.bucket
+        history = self._history(state, bucket, self.period) or self._history(state, bucket, 1)
+        state.baseline, state.limit = self._limit(history)
+        state.pending = False
 
     def _history(self, state: _Key, bucket: int, step: int) -> list[float]:
         """The totals of the key's buckets before ``bucket``, ``step`` apart, since it was first seen."""

@@ -9,6 +9,8 @@ from functools import lru_cache
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jackwatch.cost import DEFAULT_TOKENS_PER_CALL, TokensPerCall, TokenUsage, load_price_table
 from jackwatch.detect.ledger import SpendLedger, _summed
@@ -110,6 +112,15 @@ def test_inference_profiles_are_priced_like_their_model() -> None:
     feed(book, [invoke(0, requestParameters={"modelId": f"us.{SONNET}"})])
     cost = book.cost(THIEF, T0, T0 + timedelta(minutes=1))
     assert cost is not None and cost.usd == 0.0105
+
+
+TOKEN_KEYS = (
+    ("input", "inputTokenCount"),
+    ("output", "outputTokenCount"),
+    ("input", "cacheReadInputTokenCount"),
+    ("input", "cacheWriteInputTokenCount"),
+)
+"""Where an invocation log writes the input, output, cache-read and cache-write counts."""
 
 
 def invocation_log(seconds: float, request_id: str, tokens: tuple[int, int, int, int]) -> Event:
@@ -224,3 +235,28 @@ def test_a_minutes_counts_are_summed_as_token_usages_add(calls: list[tuple[int |
     for call in calls[1:]:
         expected += TokenUsage(*call)
     assert TokenUsage(*total) == expected
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(*[st.one_of(st.none(), st.integers(0, 10**6))] * 4), min_size=1, max_size=8))
+def test_a_minutes_logged_counts_add_up_as_token_usages(calls: list[tuple[int | None, ...]]) -> None:
+    book = ledger()
+    events = []
+    for number, counts in enumerate(calls):
+        record = dict(invocation_log(number, f"req-{number}", (0, 0, 0, 0)).raw)
+        parts = {"input": dict(record["input"]), "output": dict(record["output"])}
+        for (part, key), count in zip(TOKEN_KEYS, counts, strict=True):
+            if count is None:
+                del parts[part][key]
+            else:
+                parts[part][key] = count
+        events.append(invocation_event(record | parts, "test"))
+    feed(book, events)
+    known = [TokenUsage(a, b, c or 0, d or 0) for a, b, c, d in calls if (a, b, c, d) != (None,) * 4]
+    uses = {key[1][3]: use for key, use in book.uses[THIEF].items()}
+    tokens, calls_only = ({CostBasis.TOKENS} if known else set()), len(known) < len(calls)
+    assert uses.keys() == tokens | ({CostBasis.INVOCATIONS} if calls_only else set())  # no count: one invocation
+    if known:
+        use = uses[CostBasis.TOKENS]
+        assert use.invocations == len(known) and use.tokens is not None
+        assert TokenUsage(*use.tokens) == sum(known[1:], known[0])
