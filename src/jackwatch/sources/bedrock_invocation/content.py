@@ -2,7 +2,7 @@
 
 The text is only ever handed to matchers (the secret scanner, lengths); it is not kept. Bodies are
 walked whatever the model's shape (Anthropic messages, Converse, Titan, Llama…): every string counts as
-text except the values of structural keys (``role``, ``type``, ``id``…) and binary data (image
+text except the values of structural keys (``role``, ``type``, ``id``, ``toolUseId``…) and binary data (image
 ``bytes``, ``images``, thinking ``signature``s, and any long string without whitespace, such as base64).
 A streamed completion (a list of chunks) is the chunks' text put end to end.
 """
@@ -24,6 +24,9 @@ _NOT_TEXT = frozenset(
         "role",
         "type",
         "id",
+        "toolUseId",
+        "tool_use_id",
+        "tool_call_id",
         "model",
         "anthropic_version",
         "media_type",
@@ -37,7 +40,7 @@ _NOT_TEXT = frozenset(
         "embeddings",
     }
 )
-"""Keys whose values are structure or binary data, not text."""
+"""Keys whose values are structure, identifiers (of a message, a tool call: ``tooluse_…``) or binary data, not text."""
 
 BLOB_LENGTH = 2048
 """Strings at least this long without any whitespace are binary data (base64), not text."""

@@ -92,7 +92,31 @@ def test_the_text_of_every_shape_is_read(record: RecordFactory) -> None:
         ],
     }
     texts = [prompt_text(record(input={"inputBodyJson": body})) for body in (titan, llama, tool)]
-    assert texts == ["User: Hello\n\nBot:", "<|begin_of_text|>What is the capital of Sudan?", "toolu_01\nok"]
+    assert texts == ["User: Hello\n\nBot:", "<|begin_of_text|>What is the capital of Sudan?", "ok"]
+
+
+def test_tool_call_ids_are_not_text(record: RecordFactory) -> None:
+    """Ids of tool calls (Converse ``toolUseId``, Anthropic ``tool_use_id``, OpenAI-style ``tool_call_id``) are
+    generated identifiers, as long as a key: they are neither scanned nor counted in the prompt's length."""
+    converse = {
+        "messages": [
+            {
+                "role": "assistant",
+                "content": [
+                    {"toolUse": {"toolUseId": "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q", "name": "orders", "input": {"q": "x"}}}
+                ],
+            },
+            {
+                "role": "user",
+                "content": [
+                    {"toolResult": {"toolUseId": "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q", "content": [{"text": "shipped"}]}}
+                ],
+            },
+        ]
+    }
+    openai_style = {"messages": [{"role": "tool", "tool_call_id": "call_9b7c1e0f6a2d4c8e9f0a1b2c", "content": "42"}]}
+    texts = [prompt_text(record(input={"inputBodyJson": body})) for body in (converse, openai_style)]
+    assert texts == ["orders\nx\nshipped", "42"]
 
 
 def test_binary_data_is_not_text(record: RecordFactory) -> None:
