@@ -90,6 +90,8 @@ def _intervened(body: Mapping[str, Any]) -> bool:
     if body.get("action") == "GUARDRAIL_INTERVENED":
         return True
     trace = body.get("amazon-bedrock-trace")
+    if trace is None:  # the usual case, told before the mapping test, which is slow on None
+        return False
     guardrail = trace.get("guardrail") if isinstance(trace, JSON_OBJECT) else None
     reason = guardrail.get("actionReason") if isinstance(guardrail, JSON_OBJECT) else None
     return isinstance(reason, str) and reason.lower().startswith(_GUARDRAIL_REASON)

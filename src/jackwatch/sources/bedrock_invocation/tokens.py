@@ -110,9 +110,9 @@ def _usage(output: object, problems: list[TokenProblem]) -> dict[str, int | None
     found: dict[str, int | None] = {}
     for chunk in chunks_with(body, _USAGE_HOLDERS):
         message = chunk.get("message")
-        inner = message.get("usage") if isinstance(message, JSON_OBJECT) else None
+        inner = None if message is None or not isinstance(message, JSON_OBJECT) else message.get("usage")
         for usage in (inner, *map(chunk.get, _USAGE_OBJECTS)):
-            if not isinstance(usage, JSON_OBJECT):
+            if usage is None or not isinstance(usage, JSON_OBJECT):  # None told first: the mapping test is slow on it
                 continue
             for key, value in usage.items():
                 name = _USAGE_KEYS.get(key)
