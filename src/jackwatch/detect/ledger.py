@@ -20,10 +20,10 @@ from jackwatch.cost import TokensPerCall, TokenUsage, UsageRecord, summarize_spe
 from jackwatch.cost.compute import to_usd
 from jackwatch.cost.table import PriceTable, UnknownPrice
 from jackwatch.model import CostBasis, CostFigures, Event, most_precise
+from jackwatch.rules.buckets import TimeBuckets
 from jackwatch.rules.condition import compile_condition, parse
 from jackwatch.rules.fields import SourceFields
 from jackwatch.rules.spec import field_reader
-from jackwatch.rules.spike import TimeBuckets
 
 MINUTE = 60
 MINUTES_PER_HOUR = 60
