@@ -2,10 +2,10 @@
 
 The baseline reads the same gzip CloudTrail files and parses them, nothing else: with orjson (the reference of
 the issue's targets) and with msgspec (the parser jackwatch uses). Each measurement runs in its own process (one
-core) so that its peak RSS is its own. Rates are per second of the process's CPU time, which other load on a
-shared machine does not stretch, and per wall-clock second.
+core) so that its peak RSS is its own, in rounds that alternate the modes; each mode keeps its best round
+(:mod:`rounds`). Rates are per second of the process's CPU time and per wall-clock second.
 
-    python benchmarks/detect_throughput.py [--events 1000000] [--corpus benchmarks/data/corpus-1000000]
+    python benchmarks/detect_throughput.py [--events 1000000] [--corpus benchmarks/data/corpus-1000000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from parsers import BASELINES, parser_of
+from rounds import Rounds
 
 HERE = Path(__file__).resolve().parent
 
@@ -55,13 +56,6 @@ def detect(corpus: Path) -> tuple[int, tuple[float, float]]:
     return result.read.events_read, startup
 
 
-def _measure(mode: str, corpus: Path) -> dict[str, float]:
-    """Run one mode in a child process; return events, seconds (wall and CPU) and peak RSS (MB)."""
-    command = [sys.executable, __file__, "--child", mode, "--corpus", str(corpus)]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return dict(json.loads(output.splitlines()[-1]))
-
-
 def _child(mode: str, corpus: Path) -> None:
     started, cpu = time.perf_counter(), time.process_time()
     events, startup = detect(corpus) if mode == "detect" else (baseline(corpus, mode), (0.0, 0.0))
@@ -85,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000, help="corpus size to generate if missing")
     parser.add_argument("--corpus", type=Path, help="an existing corpus directory")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each mode; the best is kept (default 3)")
     parser.add_argument("--child", choices=[*BASELINES, "detect"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     corpus = args.corpus or HERE / "data" / f"corpus-{args.events}"
@@ -95,28 +90,25 @@ def main() -> None:
         print(f"generating {args.events} events into {corpus} …", file=sys.stderr)
         generator = [sys.executable, str(HERE / "generate_corpus.py"), "--events", str(args.events)]
         subprocess.run([*generator, "--out", str(corpus)], check=True)
-    bases = {mode: _measure(mode, corpus) for mode in BASELINES}
-    full = _measure("detect", corpus)
-    full_cpu, full_wall = _rates(full)
+    rounds = Rounds(Path(__file__), [*BASELINES, "detect"], corpus, args.rounds, "events")
+    full = rounds.best("detect")
+    full_cpu, full_wall = rounds.rates(full)
     print(f"corpus: {corpus} ({full['events']:,} events, {os.cpu_count()} cores available, one used)")
-    for mode, base in bases.items():
-        cpu, wall = _rates(base)
+    print(f"best of {args.rounds} round(s) of each mode, the modes alternating")
+    for mode in BASELINES:
+        cpu, wall = rounds.rates(rounds.best(mode))
         print(
-            f"{mode} (gunzip + JSON parse): {cpu:,.0f} events/s of CPU ({wall:,.0f} wall-clock), "
-            f"peak RSS {base['peak_rss_mb']:.0f} MB"
+            f"{mode} (gunzip + JSON parse): {cpu:,.0f} events/s of CPU ({wall:,.0f} wall-clock{rounds.spread(mode)}),"
+            f" peak RSS {rounds.best(mode)['peak_rss_mb']:.0f} MB"
         )
     print(
-        f"jackwatch detect (full pack): {full_cpu:,.0f} events/s of CPU ({full_wall:,.0f} wall-clock), "
-        f"peak RSS {full['peak_rss_mb']:.0f} MB (+ {full['startup']:.1f} s start-up: ASN data and rule compilation)"
+        f"jackwatch detect (full pack): {full_cpu:,.0f} events/s of CPU ({full_wall:,.0f} wall-clock"
+        f"{rounds.spread('detect')}), peak RSS {full['peak_rss_mb']:.0f} MB (+ {full['startup']:.1f} s start-up:"
+        " ASN data and rule compilation)"
     )
-    for mode, base in bases.items():
-        cpu, wall = _rates(base)
+    for mode in BASELINES:
+        cpu, wall = rounds.rates(rounds.best(mode))
         print(f"ratio detect/{mode}: {full_cpu / cpu:.1%} ({full_wall / wall:.1%} wall-clock)")
-
-
-def _rates(measured: dict[str, float]) -> tuple[float, float]:
-    """Events per CPU second and per wall-clock second."""
-    return measured["events"] / measured["cpu_seconds"], measured["events"] / measured["seconds"]
 
 
 if __name__ == "__main__":

@@ -3,11 +3,11 @@
 The baseline reads the same gzip JSON Lines files of Bedrock model invocation logs and parses each line, nothing
 else: with orjson (the reference of the issue's target) and with msgspec (the parser jackwatch uses). The measured
 run is the whole of ``jackwatch detect bedrock:<corpus>`` with the built-in rule pack and pricing on, the store
-left out. Each measurement runs in its own process (one core), so that its peak RSS is its own. Rates are given
-per second of the process's CPU time, which other load on a shared machine does not stretch, and per wall-clock
-second.
+left out. Each measurement runs in its own process (one core), so that its peak RSS is its own, in rounds that
+alternate the modes; each mode keeps its best round (:mod:`rounds`). Rates are given per second of the process's
+CPU time and per wall-clock second.
 
-    python benchmarks/invocation_throughput.py [--records 500000] [--corpus /tmp/invocations-500000]
+    python benchmarks/invocation_throughput.py [--records 500000] [--corpus /tmp/invocations-500000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from parsers import BASELINES, parser_of
+from rounds import Rounds
 
 HERE = Path(__file__).resolve().parent
 TARGET = 30_000
@@ -74,13 +75,6 @@ def detect(corpus: Path) -> tuple[int, Startup, dict[str, int]]:
     return result.read.events_read, startup, matches
 
 
-def _measure(mode: str, corpus: Path) -> dict[str, float]:
-    """Run one mode in a child process; return its records, times, start-up, peak RSS (MB) and matches."""
-    command = [sys.executable, __file__, "--child", mode, "--corpus", str(corpus)]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return dict(json.loads(output.splitlines()[-1]))
-
-
 def _child(mode: str, corpus: Path) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     records, startup, matches = detect(corpus) if mode == "detect" else baseline(corpus, mode)
@@ -93,15 +87,11 @@ def _child(mode: str, corpus: Path) -> None:
     print(json.dumps({"records": records, **times, "peak_rss_mb": peak_mb, **matches}))
 
 
-def _rates(measured: dict[str, float]) -> tuple[float, float]:
-    """Records per CPU second and per wall-clock second."""
-    return measured["records"] / measured["cpu_seconds"], measured["records"] / measured["seconds"]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=500_000, help="corpus size to generate if missing")
     parser.add_argument("--corpus", type=Path, help="an existing corpus directory (default /tmp/invocations-N)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each mode; the best is kept (default 3)")
     parser.add_argument("--child", choices=[*BASELINES, "detect"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     corpus = args.corpus or Path("/tmp") / f"invocations-{args.records}"
@@ -112,22 +102,24 @@ def main() -> None:
         print(f"generating {args.records} records into {corpus} …", file=sys.stderr)
         generator = [sys.executable, str(HERE / "generate_invocation_corpus.py"), "--records", str(args.records)]
         subprocess.run([*generator, "--out", str(corpus)], check=True)
-    bases = {mode: _measure(mode, corpus) for mode in BASELINES}
-    full = _measure("detect", corpus)
-    full_cpu, full_wall = _rates(full)
+    rounds = Rounds(Path(__file__), [*BASELINES, "detect"], corpus, args.rounds, "records")
+    full = rounds.best("detect")
+    full_cpu, full_wall = rounds.rates(full)
     print(f"corpus: {corpus} ({full['records']:,} records, {os.cpu_count()} cores available, one used)")
-    for mode, base in bases.items():
-        base_cpu, base_wall = _rates(base)
+    print(f"best of {args.rounds} round(s) of each mode, the modes alternating")
+    for mode in BASELINES:
+        base_cpu, base_wall = rounds.rates(rounds.best(mode))
         print(
-            f"{mode} (gunzip + JSON parse): {base_cpu:,.0f} records/s of CPU ({base_wall:,.0f} wall-clock), "
-            f"peak RSS {base['peak_rss_mb']:.0f} MB"
+            f"{mode} (gunzip + JSON parse): {base_cpu:,.0f} records/s of CPU ({base_wall:,.0f} wall-clock"
+            f"{rounds.spread(mode)}), peak RSS {rounds.best(mode)['peak_rss_mb']:.0f} MB"
         )
     print(
-        f"jackwatch detect (full pack, pricing): {full_cpu:,.0f} records/s of CPU ({full_wall:,.0f} wall-clock), "
-        f"peak RSS {full['peak_rss_mb']:.0f} MB (+ {full['startup']:.1f} s start-up: ASN data, rules, prices)"
+        f"jackwatch detect (full pack, pricing): {full_cpu:,.0f} records/s of CPU ({full_wall:,.0f} wall-clock"
+        f"{rounds.spread('detect')}), peak RSS {full['peak_rss_mb']:.0f} MB (+ {full['startup']:.1f} s start-up:"
+        " ASN data, rules, prices)"
     )
-    for mode, base in bases.items():
-        base_cpu, base_wall = _rates(base)
+    for mode in BASELINES:
+        base_cpu, base_wall = rounds.rates(rounds.best(mode))
         print(f"ratio detect/{mode}: {full_cpu / base_cpu:.1%} ({full_wall / base_wall:.1%} wall-clock)")
     print(f"target {TARGET:,} records/s on one core: {'met' if full_cpu >= TARGET else 'not met'}")
     skip = {"records", "seconds", "cpu_seconds", "startup", "peak_rss_mb"}

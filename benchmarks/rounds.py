@@ -1,0 +1,50 @@
+"""How the throughput benchmarks measure: each mode in its own process, in rounds that alternate the modes, the best
+round of each mode kept.
+
+On a shared machine (a virtual machine with neighbours) a process's CPU time is stretched too (stolen cycles,
+caches, clock): the same run of the same code varies by a third from one minute to the next. Rounds alternate the
+modes, so that a slow spell slows all of them alike, and each mode keeps its best round, the least disturbed one, as
+:mod:`timeit` does; the spread of its rounds is reported with it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+Measured = dict[str, float]
+
+
+def measure(script: Path, mode: str, corpus: Path) -> Measured:
+    """Run one mode of ``script`` in a child process (``--child MODE --corpus DIR``); return what it printed last."""
+    command = [sys.executable, str(script), "--child", mode, "--corpus", str(corpus)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return dict(json.loads(output.splitlines()[-1]))
+
+
+class Rounds:
+    """The rounds of every mode, and the best of each; ``count`` is the key of the child's number of records."""
+
+    def __init__(self, script: Path, modes: Sequence[str], corpus: Path, rounds: int, count: str) -> None:
+        self.count = count
+        self.runs: dict[str, list[Measured]] = {mode: [] for mode in modes}
+        for number in range(1, rounds + 1):
+            for mode in modes:
+                print(f"round {number}/{rounds}: {mode} …", file=sys.stderr)
+                self.runs[mode].append(measure(script, mode, corpus))
+
+    def best(self, mode: str) -> Measured:
+        """The round of ``mode`` with the highest rate per CPU second."""
+        return max(self.runs[mode], key=lambda measured: self.rates(measured)[0])
+
+    def rates(self, measured: Measured) -> tuple[float, float]:
+        """Records per CPU second and per wall-clock second."""
+        return measured[self.count] / measured["cpu_seconds"], measured[self.count] / measured["seconds"]
+
+    def spread(self, mode: str) -> str:
+        """The range of the rates per CPU second of the rounds of ``mode`` (empty for one round)."""
+        rates = sorted(self.rates(measured)[0] for measured in self.runs[mode])
+        return "" if len(rates) == 1 else f", rounds {rates[0]:,.0f}–{rates[-1]:,.0f}"
