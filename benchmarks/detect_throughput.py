@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from parsers import BASELINES, parser_of
-from rounds import Rounds
+from rounds import Rounds, round_count
 
 HERE = Path(__file__).resolve().parent
 
@@ -79,7 +79,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000, help="corpus size to generate if missing")
     parser.add_argument("--corpus", type=Path, help="an existing corpus directory")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of each mode; the best is kept (default 3)")
+    parser.add_argument(
+        "--rounds", type=round_count, default=3, help="rounds of each mode; the best is kept (default 3)"
+    )
     parser.add_argument("--child", choices=[*BASELINES, "detect"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     corpus = args.corpus or HERE / "data" / f"corpus-{args.events}"

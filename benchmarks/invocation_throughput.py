@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from parsers import BASELINES, parser_of
-from rounds import Rounds
+from rounds import Rounds, round_count
 
 HERE = Path(__file__).resolve().parent
 TARGET = 30_000
@@ -91,7 +91,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=500_000, help="corpus size to generate if missing")
     parser.add_argument("--corpus", type=Path, help="an existing corpus directory (default /tmp/invocations-N)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of each mode; the best is kept (default 3)")
+    parser.add_argument(
+        "--rounds", type=round_count, default=3, help="rounds of each mode; the best is kept (default 3)"
+    )
     parser.add_argument("--child", choices=[*BASELINES, "detect"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     corpus = args.corpus or Path("/tmp") / f"invocations-{args.records}"

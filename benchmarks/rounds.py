@@ -9,6 +9,7 @@ modes, so that a slow spell slows all of them alike, and each mode keeps its bes
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -23,6 +24,13 @@ def measure(script: Path, mode: str, corpus: Path) -> Measured:
     command = [sys.executable, str(script), "--child", mode, "--corpus", str(corpus)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return dict(json.loads(output.splitlines()[-1]))
+
+
+def round_count(text: str) -> int:
+    """``--rounds``: a whole number of at least one."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of rounds (1 or more)")
+    return int(text)
 
 
 class Rounds:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
+import pytest
 from tests.scripts import load_script
 
 ROUNDS = load_script(Path(__file__).resolve().parents[3] / "benchmarks" / "rounds.py")
@@ -40,3 +42,10 @@ def test_one_round_has_no_spread(tmp_path: Path) -> None:
     rounds = ROUNDS.Rounds(script, ["base"], tmp_path, 1, "records")
     assert rounds.best("base")["cpu_seconds"] == 2.0
     assert rounds.spread("base") == ""
+
+
+@pytest.mark.parametrize("text", ["0", "-2", "two", ""])
+def test_a_round_count_is_one_or_more(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        ROUNDS.round_count(text)
+    assert ROUNDS.round_count("4") == 4
