@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -93,24 +92,7 @@ def main() -> None:
         generator = [sys.executable, str(HERE / "generate_corpus.py"), "--events", str(args.events)]
         subprocess.run([*generator, "--out", str(corpus)], check=True)
     rounds = Rounds(Path(__file__), [*BASELINES, "detect"], corpus, args.rounds, "events")
-    full = rounds.best("detect")
-    full_cpu, full_wall = rounds.rates(full)
-    print(f"corpus: {corpus} ({full['events']:,} events, {os.cpu_count()} cores available, one used)")
-    print(f"best of {args.rounds} round(s) of each mode, the modes alternating")
-    for mode in BASELINES:
-        cpu, wall = rounds.rates(rounds.best(mode))
-        print(
-            f"{mode} (gunzip + JSON parse): {cpu:,.0f} events/s of CPU ({wall:,.0f} wall-clock{rounds.spread(mode)}),"
-            f" peak RSS {rounds.best(mode)['peak_rss_mb']:.0f} MB"
-        )
-    print(
-        f"jackwatch detect (full pack): {full_cpu:,.0f} events/s of CPU ({full_wall:,.0f} wall-clock"
-        f"{rounds.spread('detect')}), peak RSS {full['peak_rss_mb']:.0f} MB (+ {full['startup']:.1f} s start-up:"
-        " ASN data and rule compilation)"
-    )
-    for mode in BASELINES:
-        cpu, wall = rounds.rates(rounds.best(mode))
-        print(f"ratio detect/{mode}: {full_cpu / cpu:.1%} ({full_wall / wall:.1%} wall-clock)")
+    rounds.report(corpus, "jackwatch detect (full pack)", "ASN data and rule compilation", BASELINES)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -105,24 +104,8 @@ def main() -> None:
         generator = [sys.executable, str(HERE / "generate_invocation_corpus.py"), "--records", str(args.records)]
         subprocess.run([*generator, "--out", str(corpus)], check=True)
     rounds = Rounds(Path(__file__), [*BASELINES, "detect"], corpus, args.rounds, "records")
-    full = rounds.best("detect")
-    full_cpu, full_wall = rounds.rates(full)
-    print(f"corpus: {corpus} ({full['records']:,} records, {os.cpu_count()} cores available, one used)")
-    print(f"best of {args.rounds} round(s) of each mode, the modes alternating")
-    for mode in BASELINES:
-        base_cpu, base_wall = rounds.rates(rounds.best(mode))
-        print(
-            f"{mode} (gunzip + JSON parse): {base_cpu:,.0f} records/s of CPU ({base_wall:,.0f} wall-clock"
-            f"{rounds.spread(mode)}), peak RSS {rounds.best(mode)['peak_rss_mb']:.0f} MB"
-        )
-    print(
-        f"jackwatch detect (full pack, pricing): {full_cpu:,.0f} records/s of CPU ({full_wall:,.0f} wall-clock"
-        f"{rounds.spread('detect')}), peak RSS {full['peak_rss_mb']:.0f} MB (+ {full['startup']:.1f} s start-up:"
-        " ASN data, rules, prices)"
-    )
-    for mode in BASELINES:
-        base_cpu, base_wall = rounds.rates(rounds.best(mode))
-        print(f"ratio detect/{mode}: {full_cpu / base_cpu:.1%} ({full_wall / base_wall:.1%} wall-clock)")
+    full = rounds.report(corpus, "jackwatch detect (full pack, pricing)", "ASN data, rules, prices", BASELINES)
+    full_cpu = rounds.rates(full)[0]
     print(f"target {TARGET:,} records/s on one core: {'met' if full_cpu >= TARGET else 'not met'}")
     skip = {"records", "seconds", "cpu_seconds", "startup", "peak_rss_mb"}
     print("matches: " + ", ".join(f"{name} {count:,}" for name, count in full.items() if name not in skip))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ class Rounds:
 
     def __init__(self, script: Path, modes: Sequence[str], corpus: Path, rounds: int, count: str) -> None:
         self.count = count
+        self.rounds = rounds
         self.runs: dict[str, list[Measured]] = {mode: [] for mode in modes}
         for number in range(1, rounds + 1):
             for mode in modes:
@@ -56,3 +58,27 @@ class Rounds:
         """The range of the rates per CPU second of the rounds of ``mode`` (empty for one round)."""
         rates = sorted(self.rates(measured)[0] for measured in self.runs[mode])
         return "" if len(rates) == 1 else f", rounds {rates[0]:,.0f}–{rates[-1]:,.0f}"
+
+    def report(self, corpus: Path, measured: str, startup: str, baselines: Sequence[str]) -> Measured:
+        """Print the best rate of each baseline and of the ``measured`` mode (``detect``, shown as ``measured``, its
+        start-up spent on ``startup``), and the ratios; return the best round of ``detect``."""
+        unit = self.count
+        full = self.best("detect")
+        full_cpu, full_wall = self.rates(full)
+        print(f"corpus: {corpus} ({full[unit]:,} {unit}, {os.cpu_count()} cores available, one used)")
+        print(f"best of {self.rounds} round(s) of each mode, the modes alternating")
+        for mode in baselines:
+            base = self.best(mode)
+            cpu, wall = self.rates(base)
+            print(
+                f"{mode} (gunzip + JSON parse): {cpu:,.0f} {unit}/s of CPU ({wall:,.0f} wall-clock"
+                f"{self.spread(mode)}), peak RSS {base['peak_rss_mb']:.0f} MB"
+            )
+        print(
+            f"{measured}: {full_cpu:,.0f} {unit}/s of CPU ({full_wall:,.0f} wall-clock{self.spread('detect')}),"
+            f" peak RSS {full['peak_rss_mb']:.0f} MB (+ {full['startup']:.1f} s start-up: {startup})"
+        )
+        for mode in baselines:
+            cpu, wall = self.rates(self.best(mode))
+            print(f"ratio detect/{mode}: {full_cpu / cpu:.1%} ({full_wall / wall:.1%} wall-clock)")
+        return full

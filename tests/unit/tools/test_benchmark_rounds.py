@@ -35,6 +35,24 @@ def test_the_modes_alternate_and_each_keeps_its_fastest_round(tmp_path: Path) ->
     assert rounds.spread("base") == ", rounds 250–1,000"
 
 
+def test_the_report_gives_the_best_rates_and_their_ratio(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(CHILD.replace('"peak_rss_mb": 40', '"peak_rss_mb": 40, "startup": 0.5'), encoding="utf-8")
+    (tmp_path / "seconds.json").write_text(json.dumps({"base": [2.0, 1.0], "detect": [5.0, 4.0]}))
+    rounds = ROUNDS.Rounds(script, ["base", "detect"], tmp_path, 2, "records")
+    capsys.readouterr()
+    assert rounds.report(tmp_path, "measured", "rules", ["base"])["cpu_seconds"] == 4.0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        lines[2]
+        == "base (gunzip + JSON parse): 1,000 records/s of CPU (667 wall-clock, rounds 500–1,000), peak RSS 40 MB"
+    )
+    assert lines[3].startswith(
+        "measured: 250 records/s of CPU (167 wall-clock, rounds 200–250), peak RSS 40 MB (+ 0.5 s"
+    )
+    assert lines[4] == "ratio detect/base: 25.0% (25.0% wall-clock)"
+
+
 def test_one_round_has_no_spread(tmp_path: Path) -> None:
     script = tmp_path / "child.py"
     script.write_text(CHILD, encoding="utf-8")
