@@ -54,6 +54,11 @@ class Rounds:
         """Records per CPU second and per wall-clock second."""
         return measured[self.count] / measured["cpu_seconds"], measured[self.count] / measured["seconds"]
 
+    def micros(self, mode: str) -> float:
+        """CPU microseconds per record of the best round of ``mode``."""
+        best = self.best(mode)
+        return 1e6 * best["cpu_seconds"] / best[self.count]
+
     def spread(self, mode: str) -> str:
         """The range of the rates per CPU second of the rounds of ``mode`` (empty for one round)."""
         rates = sorted(self.rates(measured)[0] for measured in self.runs[mode])

@@ -186,12 +186,22 @@ def detect_inputs(
     """Read every input (``[KIND:]SPEC``: CloudTrail, Bedrock invocation logs, usage…), detect, and, with
     ``pricing``, put the cost of the activity in each finding's window on the finding."""
     read = ReadStats()
-    events = read_inputs(inputs, read, request)
+    return detect_read(detector, read_inputs(inputs, read, request), read, kinds_of(inputs), pricing)
+
+
+def detect_read(
+    detector: Detector,
+    events: Iterable[Event],
+    read: ReadStats,
+    kinds: Iterable[str],
+    pricing: Pricing | None = None,
+) -> DetectionResult:
+    """:func:`detect_inputs` over events read from inputs of the source ``kinds`` (``read`` counts what was read)."""
     if pricing is None:
         result = detect_events(detector, events, read)
     else:
         sources = detector.registry.sources
-        read_sources = {name: sources[name].fields for name in kinds_of(inputs) if name in sources}
+        read_sources = {name: sources[name].fields for name in kinds if name in sources}
         ledger = SpendLedger(pricing.table, read_sources, pricing.per_call)
         result = detect_events(detector, ledger.tap(events), read)
         result.findings = [

@@ -33,6 +33,8 @@ def test_the_modes_alternate_and_each_keeps_its_fastest_round(tmp_path: Path) ->
     assert rounds.rates(rounds.best("base")) == (1000.0, 1000 / 1.5)
     assert rounds.best("full")["cpu_seconds"] == 4.0
     assert rounds.spread("base") == ", rounds 250–1,000"
+    assert rounds.micros("base") == 1000.0  # 1 CPU second for 1,000 records, its best round
+    assert rounds.micros("full") == 4000.0
 
 
 def test_the_report_gives_the_best_rates_and_their_ratio(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
