@@ -6,10 +6,9 @@ run is the whole of ``jackwatch detect bedrock:<corpus>`` with the built-in rule
 left out. Two more modes run the reading stage alone (files, gunzip, parsing, the compact events with their token
 counts, guardrail outcome and secret screen) and what follows it alone (reorder, rules, ledger, findings, over
 events read into a list beforehand), so that the report can split the cost of a record between the two and set it
-against what the target leaves per record.
-Each measurement runs in its own process (one core), so that its peak RSS is its own, in rounds that alternate the
-modes; each mode keeps its best round (:mod:`rounds`). Rates are given per second of the process's CPU time and per
-wall-clock second.
+against what the target leaves per record. Each measurement runs in its own process (one core), so that its peak
+RSS is its own, in rounds that alternate the modes; each mode keeps its best round (:mod:`rounds`). Rates are given
+per second of the process's CPU time and per wall-clock second.
 
     python benchmarks/invocation_throughput.py [--records 500000] [--corpus /tmp/invocations-500000] [--rounds 3]
 """
@@ -41,6 +40,7 @@ READING = "read"
 """The mode that runs the reading stage alone."""
 AFTER_READING = "after-reading"
 """The mode that runs what follows reading alone, over events read beforehand."""
+MODES = (*BASELINES, READING, AFTER_READING, "detect")
 
 
 def logs(corpus: Path) -> Path:
@@ -83,7 +83,7 @@ def detect(corpus: Path, *, read_first: bool = False) -> tuple[int, Startup, dic
     """The full pipeline with the built-in pack and pricing: records read, start-up, matches per rule.
 
     With ``read_first``, every event is read into a list before the clock starts (reading counts as start-up):
-    only what follows reading is measured, each stage without the other's traffic in the caches."""
+    only what follows reading is measured, without reading in between."""
     wall, cpu = time.perf_counter(), time.process_time()
     from jackwatch.cli.options import load_pricing
     from jackwatch.detect.service import RuleSelection, build_detector, detect_read
@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=round_count, default=3, help="rounds of each mode; the best is kept (default 3)"
     )
-    parser.add_argument("--child", choices=[*BASELINES, READING, AFTER_READING, "detect"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     corpus = args.corpus or Path("/tmp") / f"invocations-{args.records}"
     if args.child:
@@ -137,7 +137,7 @@ def main() -> None:
         print(f"generating {args.records} records into {corpus} …", file=sys.stderr)
         generator = [sys.executable, str(HERE / "generate_invocation_corpus.py"), "--records", str(args.records)]
         subprocess.run([*generator, "--out", str(corpus)], check=True)
-    rounds = Rounds(Path(__file__), [*BASELINES, READING, AFTER_READING, "detect"], corpus, args.rounds, "records")
+    rounds = Rounds(Path(__file__), MODES, corpus, args.rounds, "records")
     full = rounds.report(corpus, "jackwatch detect (full pack, pricing)", "ASN data, rules, prices", BASELINES)
     full_cpu = rounds.rates(full)[0]
     print(f"target {TARGET:,} records/s on one core: {'met' if full_cpu >= TARGET else 'not met'}")
