@@ -32,6 +32,7 @@ from rounds import Rounds, round_count
 
 if TYPE_CHECKING:
     from jackwatch.model import Event
+    from jackwatch.sources.stats import ReadStats
 
 HERE = Path(__file__).resolve().parent
 TARGET = 30_000
@@ -68,15 +69,22 @@ def baseline(corpus: Path, mode: str) -> tuple[int, Startup, dict[str, int]]:
     return records, Startup(), {}
 
 
-def read_only(corpus: Path) -> tuple[int, Startup, dict[str, int]]:
-    """The reading stage of the pipeline alone: every event ``detect`` would get, made and dropped."""
+def _read(corpus: Path) -> tuple[list[str], ReadStats, Iterable[Event]]:
+    """The ``detect`` inputs of the corpus, the stats of their reading, and their events (read as they are taken)."""
     from jackwatch.sources.inputs import ReadRequest, read_inputs
     from jackwatch.sources.stats import ReadStats
 
-    stats = ReadStats()
-    for _event in read_inputs([f"bedrock:{logs(corpus)}"], stats, ReadRequest()):
+    inputs = [f"bedrock:{logs(corpus)}"]
+    read = ReadStats()
+    return inputs, read, read_inputs(inputs, read, ReadRequest())
+
+
+def read_only(corpus: Path) -> tuple[int, Startup, dict[str, int]]:
+    """The reading stage of the pipeline alone: every event ``detect`` would get, made and dropped."""
+    _inputs, read, events = _read(corpus)
+    for _event in events:
         pass
-    return stats.events_read, Startup(), {}
+    return read.events_read, Startup(), {}
 
 
 def detect(corpus: Path, *, read_first: bool = False) -> tuple[int, Startup, dict[str, int]]:
@@ -88,14 +96,11 @@ def detect(corpus: Path, *, read_first: bool = False) -> tuple[int, Startup, dic
     from jackwatch.cli.options import load_pricing
     from jackwatch.detect.service import RuleSelection, build_detector, detect_read
     from jackwatch.normalize.asn import AsnDb
-    from jackwatch.sources.inputs import ReadRequest, kinds_of, read_inputs
-    from jackwatch.sources.stats import ReadStats
+    from jackwatch.sources.inputs import kinds_of
 
     detector = build_detector(RuleSelection(), AsnDb.load())
     pricing = load_pricing([], "1000:500")
-    inputs = [f"bedrock:{logs(corpus)}"]
-    read = ReadStats()
-    events: Iterable[Event] = read_inputs(inputs, read, ReadRequest())
+    inputs, read, events = _read(corpus)
     if read_first:
         events = list(events)
     startup = Startup(time.perf_counter() - wall, time.process_time() - cpu)
