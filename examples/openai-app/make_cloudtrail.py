@@ -852,11 +852,11 @@ def expected(records: Records, files: int) -> dict[str, Any]:
 
 def bad_inputs(records: Records) -> dict[str, tuple[bytes, dict[str, Any]]]:
     """Small broken files, each with what a reader should make of it."""
-    good = [orjson.dumps(r) for r in records[:3]]
-    no_time = dict(records[3])
+    good = [orjson.dumps(r) for r in records[:5]]  # each readable record in one file only: none is read twice
+    no_time = dict(records[5])
     del no_time["eventTime"]
-    number_time = dict(records[4], eventTime=1749556800)
-    whole = encode_file(good)
+    number_time = dict(records[6], eventTime=1749556800)
+    whole = encode_file(good[:3])
 
     def document(*items: bytes) -> bytes:
         return b'{"Records":[' + b",".join(items) + b"]}\n"
@@ -864,7 +864,7 @@ def bad_inputs(records: Records) -> dict[str, tuple[bytes, dict[str, Any]]]:
     return {
         "truncated.json.gz": (whole[: len(whole) // 2], {"readable_records": 0, "problem": "gzip stream ends early"}),
         "invalid-json.json": (
-            document(*good)[:-40],
+            document(*good[:3])[:-40],
             {"readable_records": 0, "problem": "the JSON document is cut short"},
         ),
         "not-an-object.json": (
@@ -872,11 +872,11 @@ def bad_inputs(records: Records) -> dict[str, tuple[bytes, dict[str, Any]]]:
             {"readable_records": 2, "bad_records": 3, "problem": "records 2-4 are not JSON objects"},
         ),
         "missing-eventtime.json": (
-            document(good[0], orjson.dumps(no_time), good[1]),
+            document(good[2], orjson.dumps(no_time), good[3]),
             {"readable_records": 2, "bad_records": 1, "problem": "record 2 has no eventTime"},
         ),
         "eventtime-number.json": (
-            document(good[2], orjson.dumps(number_time)),
+            document(good[4], orjson.dumps(number_time)),
             {"readable_records": 1, "bad_records": 1, "problem": "record 2 has a number as eventTime"},
         ),
     }

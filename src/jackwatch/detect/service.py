@@ -19,6 +19,7 @@ from jackwatch.correlate.incidents import Incident, find_incidents
 from jackwatch.correlate.probes import ProbeCorrelation, builtin_correlation_files, correlate_probes, load_correlation
 from jackwatch.cost import DEFAULT_TOKENS_PER_CALL, PriceTable, TokensPerCall
 from jackwatch.detect.aggregate import FindingAggregator, RuleFacts
+from jackwatch.detect.distinct import distinct_events
 from jackwatch.detect.ledger import SpendLedger
 from jackwatch.detect.order import time_ordered
 from jackwatch.errors import RuleLoadError
@@ -196,7 +197,11 @@ def detect_read(
     kinds: Iterable[str],
     pricing: Pricing | None = None,
 ) -> DetectionResult:
-    """:func:`detect_inputs` over events read from inputs of the source ``kinds`` (``read`` counts what was read)."""
+    """:func:`detect_inputs` over events read from inputs of the source ``kinds`` (``read`` counts what was read).
+
+    An event read twice counts once (:mod:`~jackwatch.detect.distinct`): in the rules, in the costs and in ``read``.
+    """
+    events = distinct_events(events, read)
     if pricing is None:
         result = detect_events(detector, events, read)
     else:

@@ -17,9 +17,10 @@ from importlib import import_module
 from operator import attrgetter
 from pathlib import Path
 
-from jackwatch.errors import ConfigError
+from jackwatch.errors import ConfigError, Location
 from jackwatch.model import Event
 from jackwatch.sources.reading.context import TimeWindow
+from jackwatch.sources.reading.inputs import STDIN_ONCE
 from jackwatch.sources.stats import ReadStats
 
 
@@ -47,6 +48,8 @@ class InputKind:
     source: str
     description: str
     read: Reader
+    whole: bool = False
+    """Its inputs are read together, in one call (an API read once per run), not each as a stream of its own."""
 
 
 def _log_reader(module: str, function: str, *, aws: bool = False) -> Reader:
@@ -82,15 +85,21 @@ def _api_reader(kind: str, module: str, function: str, *, aws: bool = False) -> 
 
 
 def _read_usage(specs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
+    """The events of billing exports, in time order: an export's rows come in any order (by usage type, by
+    project), its files in any order, and a CUR's deliveries repeat the month's rows; the rows of an LLM
+    service are few enough to be sorted, and sorted the copies of a row come together."""
     from jackwatch.sources.usage.files import read_usage_files
 
     window = TimeWindow.of(request.since, request.until)
+    events: list[Event] = []
     for spec in specs:
         if request.progress is not None:
             request.progress(spec)
-        for event in read_usage_files([Path(spec)], stats, rates=request.rates):
-            if window.contains(event.time):
-                yield event
+        events += (
+            event for event in read_usage_files([Path(spec)], stats, rates=request.rates) if window.contains(event.time)
+        )
+    events.sort(key=attrgetter("time"))
+    return iter(events)
 
 
 INPUT_KINDS: Mapping[str, InputKind] = {
@@ -157,18 +166,21 @@ INPUT_KINDS: Mapping[str, InputKind] = {
             "llm_usage",
             "OpenAI organisation usage and costs: api:// ($OPENAI_ADMIN_KEY; --since/--until, default the last 7 days)",
             _api_reader("openai-usage", "jackwatch.sources.usage.api_openai", "read_openai_usage"),
+            whole=True,
         ),
         InputKind(
             "anthropic-usage",
             "llm_usage",
             "Anthropic organisation usage and costs: api:// ($ANTHROPIC_ADMIN_KEY)",
             _api_reader("anthropic-usage", "jackwatch.sources.usage.api_anthropic", "read_anthropic_usage"),
+            whole=True,
         ),
         InputKind(
             "cost-explorer",
             "llm_usage",
             "Amazon Bedrock usage and cost from AWS Cost Explorer: api:// (ce:GetCostAndUsage)",
             _api_reader("cost-explorer", "jackwatch.sources.usage.api_cost_explorer", "read_cost_explorer", aws=True),
+            whole=True,
         ),
     )
 }
@@ -197,9 +209,12 @@ def split_input(text: str) -> tuple[InputKind, str]:
 
 
 def read_inputs(inputs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
-    """The events of every input, each kind read by its reader, the kinds merged in time order.
+    """The events of every input, each read by its kind's reader, the inputs merged in time order.
 
-    Every input is checked before anything is read (unknown kinds, and each reader's own checks).
+    Every input is checked before anything is read (unknown kinds, and each reader's own checks). A local path
+    given again for the same kind, or inside a directory given for it, is read once (a ``duplicate_input`` problem).
+    Merged, the copies of the same logs from two deliveries (a bucket and a CloudWatch Logs export) come together,
+    where :mod:`jackwatch.detect.distinct` recognises them, and stateful rules see each source in time order.
     """
     if not inputs:
         raise ConfigError("no input given")
@@ -207,10 +222,40 @@ def read_inputs(inputs: Sequence[str], stats: ReadStats, request: ReadRequest) -
     for text in inputs:
         kind, spec = split_input(text)
         grouped.setdefault(kind.name, []).append(spec)
-    streams = [INPUT_KINDS[name].read(specs, stats, request) for name, specs in grouped.items()]
+    if sum(spec == "-" for specs in grouped.values() for spec in specs) > 1:
+        raise ConfigError(STDIN_ONCE)
+    streams: list[Iterator[Event]] = []
+    for name, specs in grouped.items():
+        kind, kept = INPUT_KINDS[name], _read_once(name, specs, stats)
+        streams += (
+            [kind.read(kept, stats, request)] if kind.whole else [kind.read([spec], stats, request) for spec in kept]
+        )
     if len(streams) == 1:
         return streams[0]
     return heapq.merge(*streams, key=attrgetter("time"))
+
+
+def _read_once(kind: str, specs: Sequence[str], stats: ReadStats) -> list[str]:
+    """``specs`` less the local paths given before them, and those inside a directory given among them."""
+    paths = {index: Path(spec).resolve() for index, spec in enumerate(specs) if spec != "-" and "://" not in spec}
+    kept: list[str] = []
+    for index, spec in enumerate(specs):
+        path = paths.get(index)
+        within = None if path is None else _reading(path, index, paths)
+        if within is None:
+            kept.append(spec)
+        else:
+            message = f"{kind}:{spec} is read once, as part of {kind}:{specs[within]}"
+            stats.skip("duplicate_input", Location(spec), message, records=0)
+    return kept
+
+
+def _reading(path: Path, index: int, paths: Mapping[int, Path]) -> int | None:
+    """The index of another input that reads ``path``: the same path given earlier, or a directory above it."""
+    for other, given in paths.items():
+        if (given == path and other < index) or given in path.parents:
+            return other
+    return None
 
 
 def kinds_of(inputs: Sequence[str]) -> frozenset[str]:

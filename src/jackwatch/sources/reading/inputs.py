@@ -101,6 +101,9 @@ def local_log_reader(log_format: RecordFormat, label: str, hints: Mapping[str, s
     return read
 
 
+STDIN_ONCE = "standard input (-) can be read only once"
+
+
 def local_inputs(specs: Sequence[str], parse: Callable[[str], SpecT], label: str) -> list[SpecT]:
     """``specs`` parsed by ``parse`` and checked before anything is read.
 
@@ -112,7 +115,7 @@ def local_inputs(specs: Sequence[str], parse: Callable[[str], SpecT], label: str
     if not parsed:
         raise ConfigError(f"no {label} input given")
     if sum(isinstance(spec, StdinSpec) for spec in parsed) > 1:
-        raise ConfigError("standard input (-) can be read only once")
+        raise ConfigError(STDIN_ONCE)
     for spec in parsed:
         if isinstance(spec, PathSpec):
             check_path(spec.path)
