@@ -116,8 +116,9 @@ class _Reader:
         self.counts_calls = not spec.usd  # a billing row without a charge or tokens is not one call
 
 
-_Counts = tuple[int | None, int | None, int, int]
-"""The input, output, cache-read and cache-write counts of a call (a missing cache count is 0)."""
+_Counts = tuple[int, int, int, int, bool]
+"""The input, output, cache-read and cache-write counts of a call (a missing one is 0), and whether its input or
+output count was missing: its cost is then a lower bound, marked estimated (an embedding logs no output count)."""
 
 
 def _counts_reader(*reads: Callable[[Event], object]) -> Callable[[Event], _Counts | None]:
@@ -130,7 +131,8 @@ def _counts_reader(*reads: Callable[[Event], object]) -> Callable[[Event], _Coun
         cache_read, cache_write = _count(read_cache_read(event)), _count(read_cache_write(event))
         if input_count is None and output_count is None and cache_read is None and cache_write is None:
             return None
-        return input_count, output_count, cache_read or 0, cache_write or 0
+        partial = input_count is None or output_count is None
+        return input_count or 0, output_count or 0, cache_read or 0, cache_write or 0, partial
 
     return counts
 
@@ -233,6 +235,7 @@ class SpendLedger:
         records: list[UsageRecord] = []
         billed = Decimal(0)
         bases: set[CostBasis] = set()
+        partial = False  # calls priced without their input or output count
         for (minute, (provider, model, region, basis)), use in inside:
             if basis is CostBasis.BILLING:
                 billed += use.usd or Decimal(0)
@@ -243,18 +246,21 @@ class SpendLedger:
                 if record is None:
                     continue
                 records.append(record)
+                partial = partial or (use.tokens is not None and use.tokens[4])
             bases.add(basis)
         if not bases:
             return None
         window_start = datetime.fromtimestamp(first * MINUTE, UTC)  # records are stamped at the start of their minute
         spend = summarize_spend(records, self.table, window_start, end, self.per_call)
+        if spend.cost is None and CostBasis.BILLING not in bases:
+            return None  # nothing could be priced (unknown models): the cost is unknown, not 0
         rate = (billed + (spend.cost or Decimal(0))) / spend.hours
         return CostFigures(
             usd=to_usd(billed + (spend.cost or Decimal(0))),
             burn_rate_usd_per_hour=to_usd(rate),
             projected_24h_usd=to_usd(rate * 24),
             basis=most_precise(bases),
-            estimated=spend.estimated,
+            estimated=spend.estimated or partial,
             unknown_models=tuple(sorted({f"{unknown.provider} {unknown.model}" for unknown in spend.unknown_models})),
         )
 
@@ -275,24 +281,23 @@ class SpendLedger:
     ) -> UsageRecord | None:
         """A minute's use as a record to price; CloudTrail calls an invocation log already priced are left out."""
         if use.tokens is not None:
-            return UsageRecord(time, provider, model, region, TokenUsage(*use.tokens))
+            return UsageRecord(time, provider, model, region, TokenUsage(*use.tokens[:4]))
         logged = len(use.request_ids & self.priced_requests) if use.request_ids else 0
         unpriced = use.invocations - logged
         return UsageRecord(time, provider, model, region, unpriced) if unpriced > 0 else None
 
 
 def _summed(total: _Counts | None, counts: _Counts) -> _Counts:
-    """``counts`` added to ``total`` count by count, as :class:`TokenUsage` adds them (a missing count stays missing),
-    without making one for every call."""
+    """``counts`` added to ``total`` count by count (partial when either is), without a :class:`TokenUsage` made
+    for every call."""
     if total is None:
         return counts
-    (input_total, output_total, cache_read_total, cache_write_total) = total
-    (input_count, output_count, cache_read, cache_write) = counts
     return (
-        None if input_total is None or input_count is None else input_total + input_count,
-        None if output_total is None or output_count is None else output_total + output_count,
-        cache_read_total + cache_read,
-        cache_write_total + cache_write,
+        total[0] + counts[0],
+        total[1] + counts[1],
+        total[2] + counts[2],
+        total[3] + counts[3],
+        total[4] or counts[4],
     )
 
 

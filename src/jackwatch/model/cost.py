@@ -30,7 +30,8 @@ class CostFigures:
 
     ``usd`` is what was spent in the window; ``burn_rate_usd_per_hour`` that spend per hour of the window
     (a window shorter than an hour counts as one hour); ``projected_24h_usd`` the burn rate over a day.
-    ``estimated`` is true when any part comes from invocation counts rather than tokens or charges;
+    ``estimated`` is true when any part comes from invocation counts rather than tokens or charges, or from calls
+    whose input or output count was not logged (taken as 0: a lower bound);
     ``unknown_models`` are models the price table does not know (their use is not in ``usd``, never priced as 0).
     """
 

@@ -218,23 +218,36 @@ def test_a_billing_row_without_a_usd_charge_or_tokens_is_not_priced_as_a_call() 
 
 
 @pytest.mark.parametrize(
-    "calls",
+    ("calls", "total"),
     [
-        [(10, 5, 0, 0)],
-        [(10, 5, 2, 0), (7, 1, 0, 3), (1, 1, 1, 1)],
-        [(10, None, 0, 0), (7, 1, 0, 3)],  # a missing count stays missing
-        [(None, None, 0, 0), (None, 4, 0, 0)],
+        ([(10, 5, 0, 0, False)], (10, 5, 0, 0, False)),
+        ([(10, 5, 2, 0, False), (7, 1, 0, 3, False), (1, 1, 1, 1, False)], (18, 7, 3, 4, False)),
+        ([(10, 0, 0, 0, True), (7, 1, 0, 3, False)], (17, 1, 0, 3, True)),  # one call without its output count
     ],
 )
-def test_a_minutes_counts_are_summed_as_token_usages_add(calls: list[tuple[int | None, ...]]) -> None:
-    total = None
+def test_a_minutes_counts_are_summed_count_by_count(calls: list[tuple[Any, ...]], total: tuple[Any, ...]) -> None:
+    summed = None
     for call in calls:
-        total = _summed(total, call)
-    assert total is not None
-    expected = TokenUsage(*calls[0])
-    for call in calls[1:]:
-        expected += TokenUsage(*call)
-    assert TokenUsage(*total) == expected
+        summed = _summed(summed, call)
+    assert summed == total
+
+
+def test_a_call_without_a_usable_count_leaves_the_rest_of_its_minute_priced() -> None:
+    good = [invocation_log(number, f"req-{number}", (1000, 500, 0, 0)) for number in range(3)]
+    negative = dict(good[0].raw, requestId="req-bad", input={**good[0].raw["input"], "inputTokenCount": -5})
+    book, alone = ledger(), ledger()
+    feed(book, [*good, invocation_event(negative, "test")])
+    feed(alone, good)
+    cost, exact = book.cost(THIEF, T0, T0 + timedelta(minutes=1)), alone.cost(THIEF, T0, T0 + timedelta(minutes=1))
+    assert cost is not None and exact is not None and not exact.estimated
+    assert cost.usd >= exact.usd > 0 and cost.estimated  # a lower bound, said so
+
+
+def test_a_spend_only_on_unknown_models_has_no_cost_rather_than_zero() -> None:
+    book = ledger()
+    feed(book, [invoke(0, model="acme.mystery-model-v1:0")])
+    assert book.cost(THIEF, T0, T0 + timedelta(minutes=1)) is None
+    assert book.unpriced_models() == ["aws_bedrock acme.mystery-model-v1:0"]
 
 
 @settings(max_examples=30, deadline=None)
@@ -252,11 +265,13 @@ def test_a_minutes_logged_counts_add_up_as_token_usages(calls: list[tuple[int | 
                 parts[part][key] = count
         events.append(invocation_event(record | parts, "test"))
     feed(book, events)
-    known = [TokenUsage(a, b, c or 0, d or 0) for a, b, c, d in calls if (a, b, c, d) != (None,) * 4]
+    logged = [(a, b, c, d) for a, b, c, d in calls if (a, b, c, d) != (None,) * 4]
+    known = [TokenUsage(a or 0, b or 0, c or 0, d or 0) for a, b, c, d in logged]
     uses = {key[1][3]: use for key, use in book.uses[THIEF].items()}
     tokens, calls_only = ({CostBasis.TOKENS} if known else set()), len(known) < len(calls)
     assert uses.keys() == tokens | ({CostBasis.INVOCATIONS} if calls_only else set())  # no count: one invocation
     if known:
         use = uses[CostBasis.TOKENS]
         assert use.invocations == len(known) and use.tokens is not None
-        assert TokenUsage(*use.tokens) == sum(known[1:], known[0])
+        assert TokenUsage(*use.tokens[:4]) == sum(known[1:], known[0])
+        assert use.tokens[4] == any(a is None or b is None for a, b, _, _ in logged)
