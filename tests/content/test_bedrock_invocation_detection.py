@@ -121,3 +121,22 @@ def test_no_output_evidence_or_finding_holds_text_or_a_secret(tmp_path: Path) ->
         assert redact(secret) in output and fingerprint(secret) in output
     assert leak.evidence["regions"] == ["us-east-1"]
     assert leak.evidence["models"] == ["anthropic.claude-3-5-sonnet-20240620-v1:0"]
+
+
+def test_a_finding_about_several_leaks_names_every_credential(tmp_path: Path) -> None:
+    keys = [sample("aws_access_key", 41), sample("openai_api_key", 42), sample("anthropic_api_key", 43)]
+    records = []
+    for number, key in enumerate(keys):
+        record = invocation(timedelta(hours=1, minutes=number), "support-bot", number)
+        record["input"]["inputBodyJson"]["messages"][0]["content"][0]["text"] = f"{PROMPT}\n{key.text}"
+        records.append(record)
+    path = tmp_path / "leaks.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
+    read = ReadStats()
+    result = detect_events(detector(), read_bedrock_invocation([str(path)], read), read)
+    (leak,) = [finding for finding, _ in result.findings if finding.rule_id == "aws.bedrock.secrets_in_prompt"]
+    assert leak.count == 3
+    named = " ".join(map(str, leak.evidence["secrets"]))
+    for key in keys:
+        assert fingerprint(key.secret) in named and key.secret not in named
+

@@ -237,8 +237,8 @@ def bedrock_invocation_fields() -> SourceFields:
 
 def retain(event: Event) -> Event:
     """The compact copy of an event that stateful rules keep: identity, model, counts and outcome, without
-    the bodies (their text is not kept). Token counts and the guardrail outcome are worked out first and
-    travel in the memo; the text fields (secrets, prompt length) of the copy are missing unless they were
+    the bodies (their text is not kept). Token counts, the guardrail outcome and the secrets in the text (shown in
+    a finding's evidence) are worked out first and travel in the memo; the prompt's length is missing unless it was
     worked out before. A compact event (the reader's) is its own copy."""
     if event.memo.get(COMPACT_KEY):
         return event
@@ -246,6 +246,7 @@ def retain(event: Event) -> Event:
     if kept is None:
         _tokens(event)
         _guardrail(event, None)
+        _secret_hits(event)
         slim = without_bodies(event.raw)
         kept = Event(event.source, event.name, event.time, event.id, slim, event.origin, dict(event.memo))
         event.memo[_RETAINED] = kept
@@ -253,7 +254,8 @@ def retain(event: Event) -> Event:
 
 
 def _evidence(event: Event) -> dict[str, str]:
-    """Region and model of one event (these logs carry no source IP or user agent)."""
+    """Region and model of one event (these logs carry no source IP or user agent), and the redacted forms and
+    fingerprints of the secrets in its text: a finding about several leaks names each credential to rotate."""
     found: dict[str, str] = {}
     region = _text(event.raw.get("region"))
     if region:
@@ -261,4 +263,7 @@ def _evidence(event: Event) -> dict[str, str]:
     model = _model(event)
     if model is not None:
         found["model"] = model.normalized
+    secrets = _secret_evidence(event, None)
+    if secrets:
+        found["secret"] = "; ".join(secrets)
     return found

@@ -239,8 +239,10 @@ def test_retained_copies_keep_counts_and_outcome_but_no_text() -> None:
     assert (kept.id, kept.time, kept.name) == (event.id, event.time, event.name)
     for name in ("bedrock.total_tokens", "bedrock.guardrail", "bedrock.principal", "bedrock.model", "bedrock.region"):
         assert value(kept, name) == value(event, name)
-    assert value(kept, "bedrock.secrets") is None  # not worked out before the copy was made
+    assert value(kept, "bedrock.prompt_chars") is None  # not worked out before the copy was made
+    assert value(kept, "bedrock.secrets") == value(event, "bedrock.secrets") == ("google_api_key",)
     assert FIELDS.evidence(kept) == FIELDS.evidence(event)
+    assert fingerprint(key.secret) in FIELDS.evidence(kept)["secret"]
 
 
 def test_a_copy_made_after_the_scan_keeps_its_findings() -> None:
