@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, BinaryIO
 
 import orjson
@@ -130,27 +131,38 @@ def parquet_table(source: BinaryIO) -> Table:
     return Table("Parquet", keys, rows)
 
 
+JSON_KEY_ROWS = 1000
+"""The leading objects of a JSON Lines export whose keys make its columns: a row may leave a nested object null (a
+GCP tax or adjustment row has ``"project": null``), so one row does not tell them all."""
+
+
 def json_lines_table(stream: BinaryIO, report: Report) -> Table:
     """The table of a JSON Lines stream of objects (nested objects flattened to ``service_description``);
-    its column keys are those of the first object."""
+    its column keys are those of its first :data:`JSON_KEY_ROWS` objects, in the order they first appear."""
     lines = enumerate(stream, start=1)
-    first: tuple[int, dict[str, object]] | None = None
+    leading: list[tuple[int, bytes]] = []  # read ahead for the keys, and read again (reported) as rows
+    keys: dict[str, None] = {}
+    objects = 0
     for number, line in lines:
-        cells = _json_object(line.removeprefix(_BOM) if number == 1 else line, number, report)
+        leading.append((number, line.removeprefix(_BOM) if number == 1 else line))
+        cells = _json_object(leading[-1][1], number, _unreported)
         if cells is not None:
-            first = number, cells
-            break
-    keys = tuple(first[1]) if first is not None else ()
+            keys.update(dict.fromkeys(cells))
+            objects += 1
+            if objects == JSON_KEY_ROWS:
+                break
 
     def rows(_wanted: frozenset[str]) -> Rows:
-        if first is not None:
-            yield first
-        for number, line in lines:
+        for number, line in chain(leading, lines):
             cells = _json_object(line, number, report)
             if cells is not None:
                 yield number, cells
 
-    return Table("JSON Lines", keys, rows)
+    return Table("JSON Lines", tuple(keys), rows)
+
+
+def _unreported(_reason: str, _line: int, _message: str) -> None:
+    """Problems of a row read ahead: it is reported when read as a row."""
 
 
 def _json_object(line: bytes, number: int, report: Report) -> dict[str, object] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -48,7 +49,8 @@ def test_directories_are_walked_recursively_in_name_order(tmp_path: Path) -> Non
     (root / "a-aws" / "20241001-20241101").mkdir(parents=True)
     write_gcp_jsonl(root / "b-gcp" / "billing.jsonl", VERTEX_HOUR)
     write_cur2_csv(root / "a-aws" / "20241001-20241101" / "acme-00001.csv.gz", BEDROCK_HOUR, gzipped=True)
-    (root / "a-aws" / "20241001-20241101" / "acme-Manifest.json").write_text('{"assemblyId": "abc", "reportKeys": []}')
+    manifest = {"assemblyId": "abc", "reportKeys": ["a-aws/20241001-20241101/acme-00001.csv.gz"], "charset": "UTF-8"}
+    (root / "a-aws" / "20241001-20241101" / "acme-Manifest.json").write_text(json.dumps(manifest, indent=2))
     (root / "a-aws" / "README.txt").write_text("CUR 2.0 export of the payer account\n")
     write_azure_csv(root / "c-azure.csv", AZURE_DAY)
     events, stats, summaries = read(root)

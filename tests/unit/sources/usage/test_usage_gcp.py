@@ -86,6 +86,18 @@ def test_jsonl_export_gives_one_event_per_model_sku(tmp_path: Path) -> None:
     assert claude["cost"] == "1.2", "credits are kept apart, not netted into the cost"
 
 
+def test_a_jsonl_export_opening_with_a_row_without_project_is_read(tmp_path: Path) -> None:
+    tax = gcp_item("Tax", 0, 0.5, service={"id": "2062-016F-44A2", "description": "Invoice"}, project=None)
+    tax.update(location=None, cost_type="tax")
+    path = write_gcp_jsonl(tmp_path / "billing.jsonl", [tax, *VERTEX_HOUR])
+    events, stats, summaries = read(path)
+    assert not stats.problems and not stats.files_failed
+    assert (summaries[0].rows, summaries[0].llm_rows) == (7, 3)
+    assert [event.id for event in events] == [
+        event.id for event in read(write_gcp_jsonl(tmp_path / "v.jsonl", VERTEX_HOUR))[0]
+    ]
+
+
 def test_csv_export_reads_like_the_jsonl_export(tmp_path: Path) -> None:
     from_json, _, _ = read(write_gcp_jsonl(tmp_path / "billing.jsonl", VERTEX_HOUR))
     from_csv, stats, summaries = read(write_gcp_csv(tmp_path / "billing.csv", VERTEX_HOUR))
