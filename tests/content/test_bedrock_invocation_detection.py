@@ -139,4 +139,3 @@ def test_a_finding_about_several_leaks_names_every_credential(tmp_path: Path) ->
     named = " ".join(map(str, leak.evidence["secrets"]))
     for key in keys:
         assert fingerprint(key.secret) in named and key.secret not in named
-

@@ -124,9 +124,11 @@ def test_incidents_of_the_store_match_those_of_the_run(inputs: dict[str, Path], 
     assert table.code == 0 and "1 incident(s)" in table.text and trails.THIEF in table.text
 
 
-def test_incidents_refuse_ocsf(tmp_path: Path) -> None:
+def test_incidents_offer_and_take_only_their_formats(tmp_path: Path) -> None:
     result = run_cli("incidents", "--db", f"sqlite:///{tmp_path / 'empty.db'}", "--format", "ocsf")
-    assert result.code == 2 and "table, json or jsonl" in result.stderr
+    assert result.code == 2 and "'ocsf' is not one of 'table', 'json', 'jsonl'" in result.stderr, result.describe()
+    shown = run_cli("incidents", "--help")
+    assert "<table|json|jsonl>" in shown.text and "ocsf" not in shown.text
 
 
 def test_models_without_a_price_are_listed(tmp_path: Path) -> None:

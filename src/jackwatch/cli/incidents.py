@@ -7,12 +7,11 @@ from pathlib import Path
 
 import typer
 
-from jackwatch.cli.common import DbOption, FormatOption, OutputOption, output_stream, store_at, use_color
+from jackwatch.cli.common import DbOption, OutputOption, output_stream, store_at, use_color
 from jackwatch.cli.options import parse_moment
 from jackwatch.correlate.incidents import DEFAULT_WINDOW, find_incidents
-from jackwatch.errors import ConfigError
 from jackwatch.outputs import OutputFormat
-from jackwatch.outputs.formats import render_incidents
+from jackwatch.outputs.formats import IncidentFormat, render_incidents
 from jackwatch.rules.stateful import format_duration, parse_duration
 
 
@@ -25,7 +24,9 @@ def incidents(
         format_duration(DEFAULT_WINDOW),
         help="Findings sharing a principal, key, IP or network and client at most this far apart are one incident.",
     ),
-    fmt: OutputFormat = FormatOption,
+    fmt: IncidentFormat = typer.Option(
+        IncidentFormat.TABLE, "--format", "-f", help="Output format.", case_sensitive=False
+    ),
     output: Path | None = OutputOption,
     db: str | None = DbOption,
 ) -> int:
@@ -36,11 +37,10 @@ def incidents(
         gap = parse_duration(window)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--window") from None
-    if fmt is OutputFormat.OCSF:
-        raise ConfigError("incidents are written as table, json or jsonl (OCSF is for findings)")
     with store_at(db) as store:
         found = find_incidents(store.findings(since=parse_moment(since, now), until=parse_moment(until, now)), gap)
         stats = {"incidents": len(found), "store": store.url}
     with output_stream(output) as stream:
-        render_incidents(fmt, found, stats, stream, color=use_color(fmt, output))
+        chosen = OutputFormat(fmt.value)
+        render_incidents(chosen, found, stats, stream, color=use_color(chosen, output))
     return 0

@@ -25,6 +25,14 @@ class OutputFormat(StrEnum):
     OCSF = "ocsf"
 
 
+class IncidentFormat(StrEnum):
+    """Output formats of ``incidents``: OCSF has no incident class jackwatch writes."""
+
+    TABLE = OutputFormat.TABLE.value
+    JSON = OutputFormat.JSON.value
+    JSONL = OutputFormat.JSONL.value
+
+
 def _default(value: object) -> str:
     """Datetimes left in evidence or statistics are written like the finding times: UTC with a ``Z``."""
     if isinstance(value, datetime):
