@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import re
 from collections.abc import Callable, Generator, Iterable, Iterator
 from enum import Enum
 from functools import cache
@@ -326,8 +327,16 @@ def _stream_kind(head: bytes, convert: Converter) -> str | None:
     if start == b"[":
         return "item"
     if start == b"{":
+        if b"\n" not in head.rstrip(_WHITESPACE):  # the first line is longer than the head
+            return _wrapped_items(convert) if _opens_with_key(head, convert.wrapper) else "lines"
         return "lines" if _looks_like_lines(head) else _wrapped_items(convert) or "record"
     return None
+
+
+def _opens_with_key(head: bytes, key: str | None) -> bool:
+    """Whether the object ``head`` opens has ``key`` first: a document of one line (``{"Records": [``), not JSON
+    Lines whose first record is longer than the head (it is reported as too large, and the lines after it read)."""
+    return key is not None and re.match(rb'\s*\{\s*"' + re.escape(key.encode()) + rb'"\s*:', head) is not None
 
 
 def _stream(kind: str | None, chunks: Iterator[bytes], convert: Converter, stream_threshold: int) -> EventStream:
@@ -401,11 +410,13 @@ def _stream_items(chunks: Iterator[bytes], prefix: str, convert: Converter) -> E
 
 
 def _stream_lines(chunks: Iterator[bytes], convert: Converter, stream_threshold: int) -> EventStream:
-    """Large JSON Lines, line by line; a line longer than the stream threshold is skipped and reported."""
+    """Large JSON Lines, line by line; a line longer than the stream threshold is skipped and reported (content
+    that is nothing but such lines, a JSON value too large to read, fails)."""
     carry: list[bytes] = []
     carried = 0
     number = 0
     oversized = False
+    read_any = False
     for chunk in chunks:
         position = 0
         while (end := chunk.find(b"\n", position)) >= 0:
@@ -422,6 +433,7 @@ def _stream_lines(chunks: Iterator[bytes], convert: Converter, stream_threshold:
                     _too_large(number, stream_threshold, convert)
                 oversized = False
                 continue
+            read_any = read_any or bool(piece.strip())
             yield from _line(piece, number, convert)
         if oversized:
             continue
@@ -432,9 +444,11 @@ def _stream_lines(chunks: Iterator[bytes], convert: Converter, stream_threshold:
             carry.clear()
             carried = 0
             oversized = True
-    if carry:
-        yield from _line(b"".join(carry), number + 1, convert)
-    return Outcome.COMPLETE
+    rest = b"".join(carry)
+    if rest.strip():
+        read_any = True
+        yield from _line(rest, number + 1, convert)
+    return Outcome.COMPLETE if read_any else Outcome.FAILED
 
 
 def _too_large(number: int, stream_threshold: int, convert: Converter) -> None:

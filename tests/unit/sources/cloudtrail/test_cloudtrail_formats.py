@@ -262,11 +262,37 @@ def test_a_line_longer_than_the_threshold_is_skipped_when_streaming(
     assert [(p.reason, p.location.line) for p in stats.problems] == [("record_too_large", 2)]
 
 
+def test_a_first_line_longer_than_the_threshold_is_skipped_and_the_rest_read(
+    tmp_path: Path, read: Reader, record: RecordFactory
+) -> None:
+    huge = record(0, requestParameters={"blob": "y" * 10_000})
+    data = json_lines([huge, record(1), record(2)])
+    events, stats = read([write(tmp_path, "a.jsonl", data)], options=ReadOptions(stream_threshold=4096))
+    assert ids(events) == [record(i)["eventID"] for i in (1, 2)]
+    assert [(p.reason, p.location.line) for p in stats.problems] == [("record_too_large", 1)]
+
+
+def test_a_one_line_document_longer_than_the_threshold_is_streamed(
+    tmp_path: Path, read: Reader, record: RecordFactory
+) -> None:
+    records = [record(i, requestParameters={"blob": "y" * 1000}) for i in range(20)]
+    events, stats = read([write(tmp_path, "a.json", records_file(records))], options=ReadOptions(stream_threshold=4096))
+    assert ids(events) == [r["eventID"] for r in records] and not stats.problems
+
+
 def test_a_large_object_without_records_fails_when_streaming(tmp_path: Path, read: Reader) -> None:
-    data = orjson.dumps({"Items": ["x" * 100] * 100})
-    events, stats = read([write(tmp_path, "a.json", data)], options=SMALL)
+    pretty = orjson.dumps({"Items": ["x" * 100] * 100}, option=orjson.OPT_INDENT_2)
+    events, stats = read([write(tmp_path, "a.json", pretty)], options=SMALL)
     assert events == []
     assert stats.skipped == {"no_records": 1}
+    assert stats.files_failed == 1
+
+
+def test_a_large_one_line_value_that_is_not_a_document_fails_when_streaming(tmp_path: Path, read: Reader) -> None:
+    # one line, and not {"Records": …}: JSON Lines whose only record is too large to read
+    events, stats = read([write(tmp_path, "a.json", orjson.dumps({"Items": ["x" * 100] * 100}))], options=SMALL)
+    assert events == []
+    assert stats.skipped == {"record_too_large": 1}
     assert stats.files_failed == 1
 
 
