@@ -120,7 +120,7 @@ def _print_summary(summary: dict[str, Any], fmt: SummaryFormat) -> None:
         typer.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
         return
     for key, value in summary.items():
-        if key in ("problems", "skipped_by_reason") and not value:
+        if key in ("problems", "skipped_by_reason", "noted_by_reason") and not value:
             continue
         if key == "problems":
             for problem in value:

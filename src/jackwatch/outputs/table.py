@@ -154,6 +154,8 @@ def _summary(stats: Mapping[str, Any]) -> str:
         lines.append(f"  not in the price table (their use is not in any cost): {', '.join(stats['unpriced_models'])}")
     for reason, count in dict(stats.get("skipped_by_reason") or {}).items():
         lines.append(f"  skipped {count} record(s): {reason}")
+    for reason, count in dict(stats.get("noted_by_reason") or {}).items():
+        lines.append(f"  {count} problem(s) that lose no record: {reason}")
     problems = list(stats.get("problems") or [])
     lines.extend(f"  {problem['location']}: {problem['message']}" for problem in problems[:_SHOWN_PROBLEMS])
     hidden = max(0, len(problems) - _SHOWN_PROBLEMS) + int(stats.get("problems_dropped", 0))

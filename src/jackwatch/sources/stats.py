@@ -24,7 +24,8 @@ class ReadStats:
     """Counters a source updates while it streams; nothing it skips goes unreported.
 
     ``skipped`` counts skipped records by reason (``invalid_json``, ``not_an_object``,
-    ``missing_field``, ``unreadable``, ``truncated_gzip``…). ``problems`` keeps the first
+    ``missing_field``, ``unreadable``, ``truncated_gzip``…); ``noted`` counts the problems that lose no
+    record (``invalid_token_count``, ``ignored``…) by reason. ``problems`` keeps the first
     :data:`MAX_PROBLEMS` with their location; ``problems_dropped`` counts the rest.
     """
 
@@ -32,6 +33,7 @@ class ReadStats:
     files_read: int = 0
     files_failed: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    noted: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     problems_dropped: int = 0
 
@@ -44,6 +46,8 @@ class ReadStats:
         """Count ``records`` skipped records (0 for a problem that loses no record) and keep the problem."""
         if records:
             self.skipped[reason] += records
+        else:
+            self.noted[reason] += 1
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(location, reason, message))
         else:
@@ -55,6 +59,7 @@ class ReadStats:
             "events_read": self.events_read,
             "events_skipped": self.events_skipped,
             "skipped_by_reason": dict(sorted(self.skipped.items())),
+            "noted_by_reason": dict(sorted(self.noted.items())),
             "files_read": self.files_read,
             "files_failed": self.files_failed,
             "problems": [
