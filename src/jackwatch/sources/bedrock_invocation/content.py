@@ -48,7 +48,7 @@ BLOB_LENGTH = 2048
 _WHITESPACE = re.compile(r"\s")
 _GUARDRAIL_REASON = "guardrail blocked"
 _GUARDRAIL_KEYS = frozenset(
-    {"amazon-bedrock-guardrailAction", "stopReason", "stop_reason", "action", "amazon-bedrock-trace"}
+    {"amazon-bedrock-guardrailAction", "stopReason", "stop_reason", "action", "amazon-bedrock-trace", "messageStop"}
 )
 """The keys of a body or chunk that can say a guardrail intervened (a chunk without any is skipped at once)."""
 
@@ -58,7 +58,8 @@ def guardrail_outcome(raw: Mapping[str, Any]) -> str | None:
 
     Bedrock writes ``amazon-bedrock-guardrailAction: INTERVENED`` in an InvokeModel output body (or in a
     chunk of a streamed one), ``stopReason: guardrail_intervened`` in a Converse output,
-    ``action: GUARDRAIL_INTERVENED`` in an ApplyGuardrail output, and an ``amazon-bedrock-trace``
+    ``action: GUARDRAIL_INTERVENED`` in an ApplyGuardrail output, ``messageStop.stopReason: guardrail_intervened`` in
+    a ConverseStream event, and an ``amazon-bedrock-trace``
     whose guardrail ``actionReason`` starts with "Guardrail blocked".
     """
     if any(_intervened(chunk) for chunk in chunks_with(_output_body(raw), _GUARDRAIL_KEYS)):
@@ -85,7 +86,9 @@ def _intervened(body: Mapping[str, Any]) -> bool:
     action = body.get("amazon-bedrock-guardrailAction")
     if isinstance(action, str) and action.upper() == "INTERVENED":
         return True
-    if "guardrail_intervened" in (body.get("stopReason"), body.get("stop_reason")):
+    stop = body.get("messageStop")
+    stopped = stop.get("stopReason") if isinstance(stop, JSON_OBJECT) else None
+    if "guardrail_intervened" in (body.get("stopReason"), body.get("stop_reason"), stopped):
         return True
     if body.get("action") == "GUARDRAIL_INTERVENED":
         return True

@@ -5,7 +5,8 @@ The log writes ``input.inputTokenCount``, ``input.cacheReadInputTokenCount``,
 model's own shape: Anthropic's ``usage`` (``input_tokens``, ``output_tokens``, ``cache_read_input_tokens``,
 ``cache_creation_input_tokens``), Converse's ``usage`` (``inputTokens``, ``outputTokens``, ``totalTokens``,
 ``cacheReadInputTokens``, ``cacheWriteInputTokens``), and in streamed bodies the ``usage`` of the
-``message_start`` and ``message_delta`` chunks and the final ``amazon-bedrock-invocationMetrics``.
+``message_start`` and ``message_delta`` chunks, the final ``amazon-bedrock-invocationMetrics``, and a ConverseStream
+``metadata`` event's ``usage``.
 A count that is negative, fractional, beyond :data:`MAX_TOKEN_COUNT` or not a number is a problem, and counts
 as missing.
 """
@@ -46,8 +47,10 @@ _USAGE_KEYS = {
 """Usage keys of the model shapes, and the count each gives."""
 
 _USAGE_OBJECTS = ("usage", "amazon-bedrock-invocationMetrics")
-_USAGE_HOLDERS = frozenset({"message", *_USAGE_OBJECTS})
-"""Keys of a body or chunk that may hold a usage object (most chunks of a stream have none)."""
+_NESTING = ("message", "metadata")
+_USAGE_HOLDERS = frozenset({*_NESTING, *_USAGE_OBJECTS})
+"""Keys of a body or chunk that may hold a usage object, itself or under ``usage`` (Anthropic's ``message_start``
+``message``, ConverseStream's ``metadata``); most chunks of a stream have none."""
 
 MAX_TOKEN_COUNT = 2**53 - 1
 """The largest token count taken as one: no call reads or writes more (the largest context windows hold about 10**7
@@ -109,9 +112,8 @@ def _usage(output: object, problems: list[TokenProblem]) -> dict[str, int | None
     body = output.get("outputBodyJson") if isinstance(output, JSON_OBJECT) else None
     found: dict[str, int | None] = {}
     for chunk in chunks_with(body, _USAGE_HOLDERS):
-        message = chunk.get("message")
-        inner = None if message is None or not isinstance(message, JSON_OBJECT) else message.get("usage")
-        for usage in (inner, *map(chunk.get, _USAGE_OBJECTS)):
+        inner = [holder.get("usage") for holder in map(chunk.get, _NESTING) if isinstance(holder, JSON_OBJECT)]
+        for usage in (*inner, *map(chunk.get, _USAGE_OBJECTS)):
             if usage is None or not isinstance(usage, JSON_OBJECT):  # None told first: the mapping test is slow on it
                 continue
             for key, value in usage.items():

@@ -45,6 +45,13 @@ def with_output(record: RecordFactory, body: object) -> dict[str, Any]:
         pytest.param({"output": {"message": {}}, "stopReason": "guardrail_intervened"}, id="Converse stop reason"),
         pytest.param({"action": "GUARDRAIL_INTERVENED", "outputs": [{"text": "Sorry."}]}, id="ApplyGuardrail"),
         pytest.param({"amazon-bedrock-trace": BLOCKED_TRACE, "content": []}, id="trace action reason"),
+        pytest.param(
+            [
+                {"contentBlockDelta": {"delta": {"text": "Sorry."}, "contentBlockIndex": 0}},
+                {"messageStop": {"stopReason": "guardrail_intervened"}},
+            ],
+            id="ConverseStream events",
+        ),
     ],
 )
 def test_guardrail_interventions(record: RecordFactory, body: object) -> None:
@@ -65,6 +72,7 @@ def test_guardrail_interventions(record: RecordFactory, body: object) -> None:
         ),
         pytest.param({"amazon-bedrock-guardrailAction": "NONE"}, id="action NONE"),
         pytest.param(["[DONE]"], id="stream without guardrail"),
+        pytest.param([{"messageStop": {"stopReason": "end_turn"}}], id="ConverseStream answered"),
     ],
 )
 def test_no_intervention(record: RecordFactory, body: object) -> None:

@@ -75,6 +75,21 @@ def test_a_stream_takes_its_latest_usage(record: RecordFactory) -> None:
     assert token_counts(raw).output == 290
 
 
+def test_a_converse_stream_takes_the_usage_of_its_metadata_event(record: RecordFactory) -> None:
+    events: list[Any] = [
+        {"messageStart": {"role": "assistant"}},
+        {"contentBlockDelta": {"delta": {"text": "Hello"}, "contentBlockIndex": 0}},
+        {"messageStop": {"stopReason": "end_turn"}},
+        {"metadata": {"usage": {"inputTokens": 120, "outputTokens": 35, "totalTokens": 155}, "metrics": {}}},
+    ]
+    raw = record(
+        operation="ConverseStream",
+        input={"inputContentType": "application/json"},
+        output={"outputContentType": "application/json", "outputBodyJson": events},
+    )
+    assert counts(token_counts(raw)) == (120, 35, None, None, 155)
+
+
 @pytest.mark.parametrize(
     ("written", "shown"),
     [
