@@ -78,20 +78,31 @@ _from_iso = datetime.fromisoformat
 def parse_time(value: object, name: str, standard: str = ISO_8601) -> datetime:
     """The time in the required field ``name`` as an aware UTC datetime.
 
-    ``value`` is ISO 8601 text (``2024-05-01T12:00:00Z``; fractions, offsets and a space for ``T`` are
-    accepted, a time without offset is taken as UTC). Raises :class:`RecordError` when it is missing, not
-    text, or not a time (:func:`time_error`, saying it is not ``standard``).
+    ``value`` is ISO 8601 text (``2024-05-01T12:00:00Z``; fractions, offsets, a space for ``T`` and RFC 3339's
+    lower-case ``t`` and ``z`` are accepted, a time without offset is taken as UTC). Raises :class:`RecordError`
+    when it is missing, not text, or not a time (:func:`time_error`, saying it is not ``standard``).
     """
     if not isinstance(value, str) or not value:
         raise field_error(name, value)
     try:
         moment = _from_iso(value)
     except ValueError:
-        raise time_error(name, value, standard) from None
+        moment = _lower_case_designators(value, name, standard)
     zone = moment.tzinfo
     if zone is UTC:
         return moment
     return moment.replace(tzinfo=UTC) if zone is None else moment.astimezone(UTC)
+
+
+def _lower_case_designators(value: str, name: str, standard: str) -> datetime:
+    """``2024-05-01t12:00:00z`` (RFC 3339 allows it; nothing else in a time is a letter)."""
+    upper = value.upper()
+    try:
+        if upper == value:
+            raise ValueError(value)
+        return _from_iso(upper)
+    except ValueError:
+        raise time_error(name, value, standard) from None
 
 
 def time_error(name: str, value: str, standard: str) -> RecordError:

@@ -136,6 +136,13 @@ def test_bad_entries_raise_a_precise_record_error(raw: object, reason: str, mess
     assert message in caught.value.message
 
 
+@pytest.mark.parametrize(
+    "stamp", ["2024-11-20t14:02:11.123456789z", "2024-11-20T14:02:11.123456789z", "2024-11-20t14:02:11.123456789Z"]
+)
+def test_rfc_3339_lower_case_designators_are_read(stamp: str) -> None:
+    assert to_event(make_entry(timestamp=stamp), "x").time == datetime(2024, 11, 20, 14, 2, 11, 123456, tzinfo=UTC)
+
+
 def test_a_payload_without_type_is_accepted(entry: RecordFactory) -> None:
     """Some exports drop ``@type``; the entry is still an audit log entry."""
     payload = _payload(**{"@type": None})
