@@ -8,7 +8,7 @@ secret found in another.
 
 from jackwatch.secrets.detectors import DETECTORS, DETECTORS_BY_KIND, Category, Detector
 from jackwatch.secrets.redaction import fingerprint, redact
-from jackwatch.secrets.scan import SecretHit, may_hold_secrets, scan_text, shannon_entropy
+from jackwatch.secrets.scan import SecretHit, may_hold_secrets, redact_secrets, scan_text, shannon_entropy
 
 __all__ = [
     "DETECTORS",
@@ -19,6 +19,7 @@ __all__ = [
     "fingerprint",
     "may_hold_secrets",
     "redact",
+    "redact_secrets",
     "scan_text",
     "shannon_entropy",
 ]

@@ -47,6 +47,15 @@ def scan_text(text: str, detectors: Iterable[Detector] = DETECTORS) -> list[Secr
     ]
 
 
+def redact_secrets(text: str) -> str:
+    """``text`` with every secret the catalogue finds in it in redacted form (for messages that quote input)."""
+    if not may_hold_secrets(text):
+        return text
+    for _detector, found in reversed(find_secrets(text)):
+        text = f"{text[: found.start]}{redact(found.secret)}{text[found.end :]}"
+    return text
+
+
 def may_hold_secrets(*texts: str) -> bool:
     """Whether the quick tests of the catalogue let a detector run on one of ``texts``: when not, :func:`scan_text`
     finds nothing in any of them. The texts are tested at once, joined by line breaks, which end every run of key

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import httpx
 from jackwatch import __version__
 from jackwatch.errors import ConfigError, SourceError
 from jackwatch.model import Event
-from jackwatch.secrets.redaction import redact
+from jackwatch.secrets import redact, redact_secrets
 from jackwatch.sources.cloudtrail.spec import parse_spec
 from jackwatch.sources.reading.context import ReadContext, TimeWindow
 from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, local_inputs, read_local
@@ -186,8 +187,18 @@ class ApiClient:
             raise SourceError(f"{label}: the response to {response.request.url} is not JSON") from None
 
     def _safe(self, message: str) -> str:
-        """``message`` with the key, should the server have echoed it, in redacted form."""
-        return message.replace(self._secret, redact(self._secret)) if self._secret else message
+        """``message`` with the key, should the server have echoed it whole or in part, and any other secret, in
+        redacted form."""
+        if self._secret:
+            key = self._secret
+            message = _RUNS.sub(
+                lambda run: redact(run[0]) if run[0] in key else run[0], message.replace(key, redact(key))
+            )
+        return redact_secrets(message)
+
+
+_RUNS = re.compile(r"[A-Za-z0-9_\-]{12,}")
+"""Runs of key characters long enough that one found in the key is a piece of it."""
 
 
 def _said(response: httpx.Response) -> str:

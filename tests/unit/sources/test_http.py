@@ -222,6 +222,19 @@ def test_a_forbidden_request_explains_and_redacts_an_echoed_key(
     assert key not in message and redact(key) in message
 
 
+@pytest.mark.parametrize("echoed", [slice(0, 30), slice(9, None), slice(4, 20)])
+def test_a_key_echoed_in_part_is_redacted(httpserver: HTTPServer, key: str, waits: list[float], echoed: slice) -> None:
+    piece = key[echoed]
+    httpserver.expect_request("/v1/organization/audit_logs").respond_with_json(
+        openai_error(f"bad key {piece}", "invalid_request_error"), status=400
+    )
+    with open_api(ENDPOINT, options(httpserver, waits)) as api, pytest.raises(SourceError) as caught:
+        api.get_json(PATH, {})
+    message = str(caught.value)
+    assert "HTTP 400" in message and "bad key" in message
+    assert piece not in message and redact(piece) in message
+
+
 def test_a_body_that_is_not_json_is_an_error(httpserver: HTTPServer, key: str, waits: list[float]) -> None:
     httpserver.expect_request("/v1/organization/audit_logs").respond_with_data(
         "<html>gateway</html>", content_type="text/html"

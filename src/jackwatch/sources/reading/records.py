@@ -57,8 +57,10 @@ def kind_of(value: object) -> str:
 
 
 def shown(value: object) -> str:
-    """A short form of a bad value for a message."""
-    text = repr(value)
+    """A short form of a bad value for a message, any secret in it redacted."""
+    from jackwatch.secrets import redact_secrets  # the catalogue loads only when a record is bad
+
+    text = redact_secrets(repr(value))
     return text if len(text) <= 60 else text[:57] + "..."
 
 
