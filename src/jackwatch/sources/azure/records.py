@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jackwatch.model import Event
-from jackwatch.sources.azure.shape import NAME_FIELDS, TIME_FIELDS, Shape, operation_of, shape_of
+from jackwatch.sources.azure.shape import NAME_FIELDS, TIME_FIELDS, Shape, operation_of, shape_of, unsupported_shape
 from jackwatch.sources.reading.layout import AwsLogsLayout
 from jackwatch.sources.reading.records import RecordFormat, content_id, field_error, not_an_object, parse_time
 
@@ -34,7 +34,7 @@ def to_event(raw: Mapping[str, Any], origin: str) -> Event:
     shape = shape_of(raw)
     name = operation_of(raw, shape)
     if type(name) is not str or not name:
-        raise field_error(NAME_FIELDS[shape], name)
+        raise unsupported_shape(raw) or field_error(NAME_FIELDS[shape], name)
     if shape is Shape.RESOURCE_LOG:
         return Event(SOURCE, name, parse_time(raw.get("time"), "time"), content_id(raw), raw, origin)
     field = TIME_FIELDS[shape]

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
+from jackwatch.sources.reading.records import RecordError
+
 ACTIVITY_CATEGORIES = frozenset(
     {
         "Administrative",
@@ -83,3 +85,16 @@ def operation_of(raw: Mapping[str, Any], shape: Shape) -> object:
         operation = raw.get("operationName")
         return operation.get("value") if isinstance(operation, Mapping) else operation
     return raw.get("operationName")
+
+
+_EXPORTS = "a diagnostic setting's export (storage account, Event Hubs) or `az monitor activity-log list`"
+
+
+def unsupported_shape(raw: Mapping[str, Any]) -> RecordError | None:
+    """The error for a record of a shape jackwatch does not read, saying which and what to give instead; ``None``
+    when the record is of none of them (a Log Analytics row, a page of the REST API)."""
+    if "TimeGenerated" in raw:
+        return RecordError("unsupported_record", f"a Log Analytics row (TimeGenerated…): read {_EXPORTS} instead")
+    if isinstance(raw.get("value"), list):
+        return RecordError("unsupported_record", f'a page of the REST API ({{"value": […]}}): read {_EXPORTS} instead')
+    return None

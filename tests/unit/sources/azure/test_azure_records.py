@@ -115,6 +115,20 @@ def test_the_start_and_success_records_of_one_call_keep_distinct_ids() -> None:
             "operationName.value",
         ),
         ({**activity_rest(0), "eventTimestamp": "yesterday"}, "invalid_field", "eventTimestamp 'yesterday'"),
+        (
+            {
+                "TimeGenerated": "2024-05-01T10:00:00Z",
+                "OperationName": "ChatCompletions_Create",
+                "Type": "AzureDiagnostics",
+            },
+            "unsupported_record",
+            "a Log Analytics row",
+        ),
+        (
+            {"value": [activity_rest(0)], "nextLink": "https://management.azure.com/…&$skiptoken=x"},
+            "unsupported_record",
+            "a page of the REST API",
+        ),
     ],
 )
 def test_bad_records_are_refused_with_a_reason(record: Any, reason: str, message: str) -> None:
