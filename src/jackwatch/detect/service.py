@@ -133,8 +133,11 @@ def _fewer_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
-def detect_events(detector: Detector, events: Iterable[Event], read: ReadStats) -> DetectionResult:
-    """Run every event through the rules once and aggregate the matches into findings."""
+def detect_events(
+    detector: Detector, events: Iterable[Event], read: ReadStats, *, ordered: bool = False
+) -> DetectionResult:
+    """Run every event through the rules once, in time order (``ordered``: they come so already), and aggregate
+    the matches into findings."""
     sources = detector.registry.sources
     aggregator = FindingAggregator(
         {name: source.fields.principal for name, source in sources.items()},
@@ -146,7 +149,7 @@ def detect_events(detector: Detector, events: Iterable[Event], read: ReadStats) 
     restaters = {name: source.fields.restate for name, source in sources.items() if source.fields.restate}
     started = time.perf_counter()
     with _fewer_collections():
-        for event in time_ordered(events):
+        for event in events if ordered else time_ordered(events):
             for match in engine.process(event):
                 rule_id = match.rule.id
                 matches[rule_id] += 1
@@ -201,14 +204,14 @@ def detect_read(
 
     An event read twice counts once (:mod:`~jackwatch.detect.distinct`): in the rules, in the costs and in ``read``.
     """
-    events = distinct_events(events, read)
+    events = distinct_events(time_ordered(events), read)
     if pricing is None:
-        result = detect_events(detector, events, read)
+        result = detect_events(detector, events, read, ordered=True)
     else:
         sources = detector.registry.sources
         read_sources = {name: sources[name].fields for name in kinds if name in sources}
         ledger = SpendLedger(pricing.table, read_sources, pricing.per_call)
-        result = detect_events(detector, ledger.tap(events), read)
+        result = detect_events(detector, ledger.tap(events), read, ordered=True)
         result.findings = [
             (replace(finding, cost=ledger.cost(finding.subject, finding.first_seen, finding.last_seen)), ids)
             for finding, ids in result.findings

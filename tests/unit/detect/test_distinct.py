@@ -31,7 +31,7 @@ def test_a_record_read_twice_passes_once_and_is_counted_as_skipped() -> None:
     assert stats.skipped == {DUPLICATE: 1}
     (problem,) = stats.problems
     assert str(problem.location) == "b.json"
-    assert "test event req-1" in problem.message and "read first from a.json" in problem.message
+    assert "test event req-1" in problem.message and "read before" in problem.message
 
 
 def test_same_id_at_another_time_or_from_another_source_is_another_event() -> None:
@@ -42,31 +42,28 @@ def test_same_id_at_another_time_or_from_another_source_is_another_event() -> No
 
 
 def test_a_file_read_twice_is_one_problem_with_every_copy_counted() -> None:
-    copy = [at(n, f"req-{n}") for n in range(300)]
-    kept, stats = passed(copy + [at(n, f"req-{n}", "b.json") for n in range(300)])
+    step = HORIZON.total_seconds() / 300  # the file's events within the horizon
+    copy = [at(n * step, f"req-{n}") for n in range(300)]
+    kept, stats = passed(copy + [at(n * step, f"req-{n}", "b.json") for n in range(300)])
     assert kept == copy
     assert stats.skipped == {DUPLICATE: 300}
     assert len(stats.problems) == 1
 
 
-def test_a_copy_read_later_than_the_horizon_is_not_recognised() -> None:
-    hour = HORIZON.total_seconds()
-    early, late = at(0, "req-1"), at(3 * hour, "req-2")
-    kept, stats = passed([early, late, at(0, "req-1", "b.json"), at(3 * hour, "req-2", "b.json")])
-    # the early event's id has been forgotten by the time its copy comes; the late one's is still remembered
-    assert kept == [early, late, at(0, "req-1", "b.json")]
+def test_a_copy_two_horizons_behind_its_first_is_not_recognised() -> None:
+    horizon = HORIZON.total_seconds()
+    early, middle, late = at(0, "req-1"), at(2 * horizon, "req-2"), at(4 * horizon, "req-3")
+    copies = [at(0, "req-1", "b.json"), at(2 * horizon, "req-2", "b.json")]
+    kept, stats = passed([early, middle, late, *copies])
+    # the early event's id has been forgotten by the time its copy comes; the middle one's is still remembered
+    assert kept == [early, middle, late, copies[0]]
     assert stats.skipped == {DUPLICATE: 1}
-
-
-def test_a_jump_far_ahead_in_time_forgets_what_came_before() -> None:
-    far = timedelta(days=365 * 50).total_seconds()
-    kept, _ = passed([at(0, "req-1"), at(far, "req-2"), at(0, "req-1", "b.json"), at(far, "req-2", "b.json")])
-    assert [event.id for event in kept] == ["req-1", "req-2", "req-1"]
 
 
 @given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3), st.sampled_from(["a", "b"])), max_size=80))
 def test_within_the_horizon_the_first_copy_of_each_event_passes_in_order(draws: list[tuple[int, int, str]]) -> None:
-    events = [at(float(offset * 60), f"req-{number}", origin=f"{origin}.json") for number, offset, origin in draws]
+    step = HORIZON.total_seconds() / 3  # times from 0 to the horizon
+    events = [at(offset * step, f"req-{number}", origin=f"{origin}.json") for number, offset, origin in draws]
     kept, stats = passed(events)
     first: dict[tuple[str, datetime], Event] = {}
     for event in events:
