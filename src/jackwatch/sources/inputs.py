@@ -99,7 +99,7 @@ def _read_usage(specs: Sequence[str], stats: ReadStats, request: ReadRequest) ->
             event for event in read_usage_files([Path(spec)], stats, rates=request.rates) if window.contains(event.time)
         )
     events.sort(key=attrgetter("time"))
-    return iter(events)
+    yield from events
 
 
 INPUT_KINDS: Mapping[str, InputKind] = {

@@ -18,9 +18,9 @@ def at(seconds: float, event_id: str = "e", origin: str = "a.json", source: str 
     return Event(source, "Call", T0 + timedelta(seconds=seconds), event_id, {}, origin)
 
 
-def passed(events: list[Event], horizon: timedelta = HORIZON) -> tuple[list[Event], ReadStats]:
+def passed(events: list[Event], horizon: timedelta = HORIZON, limit: int = 100_000) -> tuple[list[Event], ReadStats]:
     stats = ReadStats(events_read=len(events))
-    return list(distinct_events(events, stats, horizon)), stats
+    return list(distinct_events(events, stats, horizon, limit)), stats
 
 
 def test_a_record_read_twice_passes_once_and_is_counted_as_skipped() -> None:
@@ -57,6 +57,16 @@ def test_a_copy_two_horizons_behind_its_first_is_not_recognised() -> None:
     kept, stats = passed([early, middle, late, *copies])
     # the early event's id has been forgotten by the time its copy comes; the middle one's is still remembered
     assert kept == [early, middle, late, copies[0]]
+    assert stats.skipped == {DUPLICATE: 1}
+
+
+def test_an_event_stamped_years_ahead_does_not_keep_every_id_after_it() -> None:
+    ahead = at(timedelta(days=3650).total_seconds(), "req-future")
+    stream = [ahead, *(at(n, f"req-{n}") for n in range(30))]
+    copies = [at(0, "req-0", "b.json"), at(29, "req-29", "b.json")]
+    kept, stats = passed([*stream, *copies], limit=10)
+    # generations of ten ids: the first event's id is long forgotten, the last one's is still remembered
+    assert kept == [*stream, copies[0]]
     assert stats.skipped == {DUPLICATE: 1}
 
 
