@@ -208,13 +208,19 @@ def split_input(text: str) -> tuple[InputKind, str]:
     return kind, found["spec"]
 
 
+MERGED_INPUTS = 16
+"""The most inputs of one kind read side by side (each holds a file or object open); more, such as the files a shell
+pattern names, are read one after the other, in the order given."""
+
+
 def read_inputs(inputs: Sequence[str], stats: ReadStats, request: ReadRequest) -> Iterator[Event]:
     """The events of every input, each read by its kind's reader, the inputs merged in time order.
 
     Every input is checked before anything is read (unknown kinds, and each reader's own checks). A local path
     given again for the same kind, or inside a directory given for it, is read once (a ``duplicate_input`` problem).
     Merged, the copies of the same logs from two deliveries (a bucket and a CloudWatch Logs export) come together,
-    where :mod:`jackwatch.detect.distinct` recognises them, and stateful rules see each source in time order.
+    where :mod:`jackwatch.detect.distinct` recognises them, and stateful rules see each source in time order (up to
+    :data:`MERGED_INPUTS` inputs of a kind; more are read one after the other).
     """
     if not inputs:
         raise ConfigError("no input given")
@@ -227,8 +233,9 @@ def read_inputs(inputs: Sequence[str], stats: ReadStats, request: ReadRequest) -
     streams: list[Iterator[Event]] = []
     for name, specs in grouped.items():
         kind, kept = INPUT_KINDS[name], _read_once(name, specs, stats)
+        together = kind.whole or len(kept) > MERGED_INPUTS
         streams += (
-            [kind.read(kept, stats, request)] if kind.whole else [kind.read([spec], stats, request) for spec in kept]
+            [kind.read(kept, stats, request)] if together else [kind.read([spec], stats, request) for spec in kept]
         )
     if len(streams) == 1:
         return streams[0]
