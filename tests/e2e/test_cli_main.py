@@ -32,6 +32,18 @@ def test_detect_help_explains_the_inputs_and_options() -> None:
         assert option in text, option
 
 
+def test_help_flows_paragraphs_and_keeps_placeholders() -> None:
+    """A docstring's line breaks are not the help's: a command's summary is one line on a wide terminal, and
+    ``<placeholders>`` in option help are shown, not taken for markup."""
+    wide = {"COLUMNS": "400"}
+    commands = run_jackwatch("--help", env=wide)
+    assert commands.code == 0, commands.describe()
+    summary = "print findings (with what the activity behind each cost) and what was read or skipped."
+    assert any(summary in line for line in commands.text.splitlines()), commands.text
+    update = run_jackwatch("db", "update", "--help", env=wide)
+    assert "(<URL>/<ecosystem>/all.zip)" in update.text, update.text
+
+
 @pytest.mark.parametrize("command", [("findings",), ("demo",), ("rules",), ("rules", "validate")])
 def test_every_command_has_help(command: tuple[str, ...]) -> None:
     result = run_cli(*command, "--help")

@@ -110,7 +110,7 @@ def update(
     ecosystems: list[Ecosystem] | None = typer.Option(
         None, "--ecosystem", "-e", help="Only this ecosystem (repeatable; default: PyPI and npm).", case_sensitive=False
     ),
-    url: str = typer.Option(OSV_BASE_URL, "--url", help="Base URL of the OSV exports (<URL>/<ecosystem>/all.zip)."),
+    url: str = typer.Option(OSV_BASE_URL, "--url", help="Base URL of the OSV exports (`<URL>/<ecosystem>/all.zip`)."),
     sources: list[Path] | None = typer.Option(
         None,
         "--from",

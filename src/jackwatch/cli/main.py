@@ -30,11 +30,13 @@ EXIT_USAGE = 2
 
 app = typer.Typer(
     name="jackwatch",
-    help="Find LLMjacking — stolen cloud and LLM credentials used to run models on your bill — in cloud audit logs.",
+    help="Find LLMjacking — stolen cloud and LLM credentials used to run models on your bill — in cloud and LLM "
+    "provider logs, put a price on it, and find the weak points that let it happen in images, Kubernetes and cloud "
+    "accounts.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
 )
 app.command(name="detect")(detect.detect)
 app.command(name="findings")(findings.findings)
