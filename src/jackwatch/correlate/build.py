@@ -23,9 +23,12 @@ container → image             the image reference joined to a scanned image by
                               events report for the container
 image → package               the package asset's parent (scanned image, directory or SBOM)
 package → vulnerability       ``vuln.*`` findings naming the package's asset (``evidence.assets``)
-container → key               the container asset's ``keys`` and ``k8s.container.env_key`` findings
+container → key               the container asset's ``keys``, ``k8s.container.env_key`` and ``args_key`` findings
+workload → key                ``k8s.last_applied.key`` findings (the key only the annotation still holds)
 image → key                   ``secret.*`` findings of an image scan (``evidence.assets`` names the image)
-ConfigMap → key               ``k8s.configmap.key`` findings
+workload → ConfigMap          the workloads a ``k8s.configmap.key`` finding says read the ConfigMap (``used_by``:
+                              envFrom, env valueFrom or a volume)
+ConfigMap → key               ``k8s.configmap.key`` and ``k8s.last_applied.key`` findings
 key → access key              the key's identifier (an AWS secret access key's ``AKIA…`` id)
 access key → identity         AWS inventory (the user's access keys), or ``observed``: detection findings about a
                               principal that list the key (``evidence.access_key_ids``)
@@ -74,6 +77,11 @@ AI_SERVICES: Mapping[str, tuple[str, str]] = {
 
 INVOKE_CHECKS = frozenset({"aws.iam.user_long_term_key_can_invoke_bedrock", "aws.iam.user_bedrock_full_access"})
 """AWS checks whose findings say that an identity can invoke Bedrock models."""
+
+MANIFEST_KEY_RULES = frozenset(
+    {"k8s.container.env_key", "k8s.container.args_key", "k8s.configmap.key", "k8s.last_applied.key"}
+)
+"""Checks whose findings are keys written in a manifest: the key, and the container or object that holds it."""
 
 _DETECTOR_OF = {detector.provider or detector.kind: detector for detector in DETECTORS}
 """The detector behind each ``secret.<provider or kind>`` rule id of an image scan."""
@@ -292,7 +300,7 @@ class _Builder:
                 self._cloud_detection(finding)
             elif finding.rule_id.startswith("secret."):
                 self._image_secret(finding)
-            elif finding.rule_id in ("k8s.container.env_key", "k8s.configmap.key"):
+            elif finding.rule_id in MANIFEST_KEY_RULES:
                 self._manifest_key(finding)
             elif finding.subject.startswith("aws://"):
                 self._aws_finding(finding)
@@ -357,7 +365,8 @@ class _Builder:
                 self.graph.add_edge(edge)
 
     def _manifest_key(self, finding: Finding) -> None:
-        """A key in a container's env literal or in a ConfigMap: the key node, what holds it, its identifier."""
+        """A key in a container's env literal, command or arguments, in a ConfigMap, or in the last-applied
+        annotation of either: the key node, what holds it, its identifier."""
         described = finding.evidence.get("secret")
         if not isinstance(described, Mapping) or not described.get("fingerprint"):
             return
@@ -365,14 +374,18 @@ class _Builder:
         self.graph.attach(secret, finding)
         resource = finding.evidence.get("resource")
         resource = resource if isinstance(resource, Mapping) else {}
-        if finding.rule_id == "k8s.container.env_key":
+        field = finding.evidence.get("field")
+        if finding.rule_id in ("k8s.container.env_key", "k8s.container.args_key"):
             holder = f"{finding.subject}/container/{resource.get('container')}"
-            reason = f"env {finding.evidence.get('variable')}"
-        else:
+            reason = f"env {finding.evidence['variable']}" if "variable" in finding.evidence else str(field)
+        else:  # a ConfigMap's data, or the last-applied annotation of a workload or a ConfigMap
             holder = finding.subject
-            name = f"{resource.get('namespace')}/{resource.get('name')}"
-            self.graph.add_node(holder, NodeKind.CONFIG, name, ref=holder, attrs=dict(resource))
-            reason = f"data {finding.evidence.get('field')}"
+            if resource.get("kind") == "ConfigMap":
+                name = f"{resource.get('namespace')}/{resource.get('name')}"
+                self.graph.add_node(holder, NodeKind.CONFIG, name, ref=holder, attrs=dict(resource))
+                self._readers(holder, finding)
+            annotation = finding.evidence.get("annotation")
+            reason = f"annotation {annotation}" if annotation else f"data {field}"
         if holder in self.graph.nodes:
             self.graph.attach(holder, finding)
             edge = Edge(holder, Rel.HOLDS, secret, Provenance.DECLARED, finding.last_seen, reason, (finding.id,))
@@ -383,6 +396,15 @@ class _Builder:
             reason = "the access key id written beside it"
             edge = Edge(secret, Rel.IDENTIFIES, access, Provenance.DECLARED, finding.last_seen, reason, (finding.id,))
             self.graph.add_edge(edge)
+
+    def _readers(self, configmap: str, finding: Finding) -> None:
+        """workload → ConfigMap, for each workload the finding says reads it (``used_by``) that is in the graph (a
+        live Deployment's ReplicaSets and Pods are not: the Deployment reads it too)."""
+        for ref in finding.evidence.get("used_by") or ():
+            workload = str(ref)
+            if workload in self.graph.nodes:
+                reason = "reads it (envFrom, env valueFrom or a volume)"
+                self.graph.add_edge(Edge(workload, Rel.USES, configmap, Provenance.DECLARED, reason=reason))
 
     def _aws_finding(self, finding: Finding) -> None:
         """An AWS posture finding: on the identity (``aws://…/global/<arn>``) or Bedrock (``aws://…/<region>/bedrock``)."""

@@ -13,7 +13,8 @@ scope           workload                                                 cloud i
 ``workload``    the workload and its containers                          the workloads that reach the identity (their
                                                                          keys, their service account) and containers
 ``packages``    the packages of the images its containers run            those of the workloads that reach it
-``keys``        the keys its containers and their images hold            the keys that sign in as the identity
+``keys``        the keys it, its containers, their images and the        the keys that sign in as the identity
+                ConfigMaps it reads hold
 ``identities``  the cloud identities its keys and service account reach  the identity itself
 ==============  =======================================================  ==============================================
 
@@ -116,7 +117,9 @@ def view(graph: AttackGraph, subject: Node) -> SubjectView:
     images = [image for container in containers for image in graph.out(container, Rel.RUNS_IMAGE)]
     packages = [package for image in images for package in graph.out(image, Rel.CONTAINS)]
     if subject.kind is NodeKind.WORKLOAD:
-        keys = [key for holder in (*containers, *images) for key in graph.out(holder, Rel.HOLDS)]
+        configs = [node for node in graph.out(subject.id, Rel.USES) if graph.nodes[node].kind is NodeKind.CONFIG]
+        holders = (subject.id, *containers, *images, *configs)
+        keys = [key for holder in holders for key in graph.out(holder, Rel.HOLDS)]
         identities = [
             node for node in graph.reachable(subject.id, REACH) if graph.nodes[node].kind is NodeKind.CLOUD_IDENTITY
         ]

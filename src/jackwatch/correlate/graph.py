@@ -77,7 +77,7 @@ class Rel(StrEnum):
     AUTHENTICATES_AS = "authenticates_as"
     """An access key signs requests as a cloud identity."""
     USES = "uses"
-    """A workload runs as a service account."""
+    """A workload runs as a service account, or reads a ConfigMap (envFrom, env valueFrom, a volume)."""
     ASSUMES = "assumes"
     """A service account (or a workload) gets a cloud identity without a key (IRSA, GKE or Azure workload
     identity)."""

@@ -4,9 +4,9 @@ A Kubernetes finding's fix (:mod:`jackwatch.checks.kubernetes.fixes`) is a JSON 
 to create. :func:`manifest_change` turns it into a change of the manifest file that holds the object: the JSON
 patch applied to that object's text only (:mod:`~jackwatch.remediate.yamledit`: comments, key order, quoting and
 layout kept; in a multi-document file the other documents are untouched), or the object to create appended as a
-new document. :func:`verify_change` proves the change: the file still reads, without new problems; the object is
-still there, the same kind and name, its containers still named and with an image; it is exactly the object the
-JSON patch gives; and checking the file again no longer shows the finding.
+new document. :func:`verify_change` proves the change: the file still reads, without new problems, its other objects
+as they were; the object is still there, the same kind and name, its containers still named and with an image; it
+is exactly the object the JSON patch gives; and checking the file again no longer shows the finding.
 
 A scan records in each fix the digest of the object it was made from (:func:`with_object_digests`);
 :func:`check_unchanged` refuses a file whose object no longer has it: edited since the scan, the patch may no
@@ -141,7 +141,8 @@ def manifest_change(text: str, path: str, fix: Mapping[str, Any]) -> FileChange:
 
     A patch fix edits its object's document; a ``create`` fix appends the object to the file as a new document
     (the file of the workload it is for). The result is checked to give the object the JSON patch gives (else
-    the document is rewritten through round-trip YAML, then checked again): a :class:`FixError` when neither does.
+    the document is rewritten through round-trip YAML, the notes saying so and naming the anchors and merge keys
+    the change was kept from going through, then checked again): a :class:`FixError` when neither does.
     """
     if "create" in fix:
         return _append(text, path, fix["create"])
@@ -154,16 +155,24 @@ def manifest_change(text: str, path: str, fix: Mapping[str, Any]) -> FileChange:
     check_unchanged(located, fix, path)
     expected = apply_patch(_plain(located.obj.body), operations)
     part = text[located.start : located.end]
+    offset = text.count("\n", 0, located.start)
     notes: tuple[str, ...] = ()
     try:
-        edited = edit_document(part, located.prefix, operations)
+        edited = edit_document(part, located.prefix, operations, offset)
         new = text[: located.start] + edited + text[located.end :]
         _same_object(new, path, located, expected)
-    except (Unplaceable, FixError):
-        edited = roundtrip_edit(part, located.prefix, operations)
-        new = text[: located.start] + edited + text[located.end :]
-        _same_object(new, path, located, expected)
-        notes = (LAYOUT_NOTE,)
+    except (Unplaceable, FixError) as unplaced:
+        rewrite = roundtrip_edit(part, located.prefix, operations, offset)
+        new = text[: located.start] + rewrite.text + text[located.end :]
+        try:
+            _same_object(new, path, located, expected)
+        except FixError as error:
+            raise FixError(
+                f"{unplaced.message}, and rewriting the document does not give the patched object either: "
+                "make this change by hand",
+                error.location,
+            ) from None
+        notes = (LAYOUT_NOTE, *rewrite.notes)
     return FileChange(path, text, new, notes)
 
 
@@ -224,6 +233,10 @@ def verify_change(
     changed = [obj for obj in after if (obj.kind, obj.namespace, obj.name) == (kind, namespace, name)]
     if not changed:
         raise FixError(f"the changed file has no {kind} {name}", where)
+    unchanged = _others(before, kind, namespace, name)
+    altered = [shown for shown, body in _others(after, kind, namespace, name) if (shown, body) not in unchanged]
+    if altered:
+        raise FixError(f"the change alters other objects of the file too: {', '.join(altered)}", where)
     checks.append(f"{kind} {name} is still there, the same kind and name")
     if not created:
         original = next(obj for obj in before if (obj.kind, obj.namespace, obj.name) == (kind, namespace, name))
@@ -243,6 +256,15 @@ def verify_change(
         raise FixError(f"checking the changed file again still shows {finding.rule_id}", where)
     checks.append(f"checking it again no longer shows {finding.rule_id}")
     return Verification(tuple(checks))
+
+
+def _others(objects: Sequence[K8sObject], kind: str, namespace: str | None, name: str) -> list[tuple[str, Any]]:
+    """The objects other than ``kind`` ``namespace``/``name``, each named and as plain data, in file order."""
+    return [
+        (f"{obj.kind} {obj.name}", _plain(obj.body))
+        for obj in objects
+        if (obj.kind, obj.namespace, obj.name) != (kind, namespace, name)
+    ]
 
 
 def cluster_of(subject: str) -> str:

@@ -84,7 +84,9 @@ NO_FIX: dict[str, str] = {
         "source restrictions in front of it"
     ),
     "k8s.workload.ai_egress_unrestricted": (
-        "the pods carry no labels that a NetworkPolicy could select: label them, then scan again for the policy"
+        "the pods carry no labels that a NetworkPolicy could select (label them, then scan again for the policy), or "
+        "a NetworkPolicy named in egress_opened_by allows egress to any destination: narrow or remove that rule (a "
+        "new policy cannot close what another allows)"
     ),
 }
 """Why a check's finding has no automatic fix (when it has none)."""

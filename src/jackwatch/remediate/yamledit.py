@@ -14,21 +14,27 @@ each operation then edits the text in place:
 
 Operations the editor cannot place (inserting into a list, a path through a YAML alias or merge key) raise
 :class:`Unplaceable`; :func:`roundtrip_edit` then applies the patch to ruamel's round-trip data and dumps the
-document again (comments and order kept, the layout normalised). Callers check the result: :mod:`~jackwatch.remediate
-.kubernetes` re-reads it and compares it with the JSON patch applied to the object.
+document again (comments and order kept, the layout normalised). There a change reaches only its own place: a
+mapping or list on its path that an alias shares with other places, or that a merge key (``<<``) brings in, is first
+given a copy of its own (the anchor and the other places stay as they were), and a mapping a merged member is removed
+from gets its merged members written out. Callers check the result: :mod:`~jackwatch.remediate.kubernetes` re-reads
+it and compares it with the JSON patch applied to the object.
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.error import YAMLError as RuamelError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.util import load_yaml_guess_indent
@@ -118,22 +124,35 @@ def _entries(node: Node) -> Iterator[tuple[Node, Node]]:
             pending.extend(current.value)
 
 
-def edit_document(text: str, prefix: Path, operations: Sequence[Mapping[str, Any]]) -> str:
-    """``text`` (one document) with ``operations`` applied to the object at ``prefix`` in it, edited in place."""
+def edit_document(text: str, prefix: Path, operations: Sequence[Mapping[str, Any]], offset: int = 0) -> str:
+    """``text`` (one document, after ``offset`` lines of its file) with ``operations`` applied to the object at
+    ``prefix`` in it, edited in place."""
     for operation in operations:
-        text = _edit(text, prefix, operation)
+        text = _edit(text, prefix, operation, offset)
     return text
 
 
-def roundtrip_edit(text: str, prefix: Path, operations: Sequence[Mapping[str, Any]]) -> str:
-    """``text`` (one document) with ``operations`` applied through ruamel.yaml's round-trip data, dumped again with
-    the document's indentation: comments and key order kept, other layout normalised."""
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    """A document rewritten by :func:`roundtrip_edit`, and what was written out so that the change reaches no other
+    place (each a sentence naming the anchor or merge key and its line)."""
+
+    text: str
+    notes: tuple[str, ...] = ()
+
+
+def roundtrip_edit(text: str, prefix: Path, operations: Sequence[Mapping[str, Any]], offset: int = 0) -> Rewrite:
+    """``text`` (one document, after ``offset`` lines of its file) with ``operations`` applied through ruamel.yaml's
+    round-trip data, dumped again with the document's indentation: comments and key order kept, other layout
+    normalised. Each change reaches only its own place (:func:`_own_path`)."""
+    notes: list[str] = []
     try:
         _, indent, block = load_yaml_guess_indent(text)
         dumper = YAML(typ="rt")
         dumper.preserve_quotes = True
         dumper.width = 4096
         dumper.allow_duplicate_keys = True
+        dumper.brace_single_entry_mapping_in_flow_sequence = True  # <<: [&a {k: v}, *b]: &a names the mapping
         mapping_step = block if isinstance(block, int) and block > 0 else 2
         sequence = indent if isinstance(indent, int) and indent >= 2 else mapping_step + 2
         dumper.indent(mapping=mapping_step, sequence=sequence, offset=max(sequence - 2, 0))
@@ -142,6 +161,8 @@ def roundtrip_edit(text: str, prefix: Path, operations: Sequence[Mapping[str, An
         for part in prefix:
             target = target[part]
         for operation in operations:
+            for pointer, removes in _changed(operation):
+                notes.extend(_own_path(data, (*prefix, *parse_pointer(pointer)), removes, offset))
             target = apply_operation(target, operation)
         out = io.StringIO()
         dumper.dump(data, out)
@@ -149,10 +170,140 @@ def roundtrip_edit(text: str, prefix: Path, operations: Sequence[Mapping[str, An
         raise FixError(f"cannot rewrite the document: {error}") from None
     written = out.getvalue()
     leading = text[: len(text) - len(text.lstrip("\r\n"))]
-    return leading + written if text.endswith("\n") else leading + written.rstrip("\n")
+    return Rewrite(leading + written if text.endswith("\n") else leading + written.rstrip("\n"), tuple(notes))
 
 
-def _edit(text: str, prefix: Path, operation: Mapping[str, Any]) -> str:
+def _changed(operation: Mapping[str, Any]) -> list[tuple[str, bool]]:
+    """The pointers ``operation`` changes, each with whether it removes the member there."""
+    op = operation.get("op")
+    changed = [] if op == "test" else [(str(operation.get("path", "")), op == "remove")]
+    return [*changed, (str(operation.get("from", "")), True)] if op == "move" else changed
+
+
+def _own_path(root: Any, path: Path, removes: bool, offset: int) -> list[str]:
+    """Make the mappings and lists on ``path`` (from the document's ``root`` to the parent of its last member) this
+    place's alone, so that a change at ``path`` reaches nothing else: one that a merge key brings in, or that an
+    alias shares with other places, is replaced by a copy of its own; when the member ``removes``, a mapping that
+    merges it gets its merged members written out (else the merge would bring it back). What was done, as
+    sentences."""
+    notes: list[str] = []
+    node = root
+    for depth, part in enumerate(path[:-1]):
+        key = _member(node, part)
+        if key is None:
+            return notes  # not there: applying the operation says so
+        child = node[key]
+        reason = _shared(root, node, key, child, offset) if isinstance(child, Mapping | list) else None
+        if reason is not None:
+            notes.append(f"{_show(path[: depth + 1])} {reason}")
+            child = _copy(child)
+            node[key] = child
+        node = child
+    if removes and path and any(path[-1] in item for item in _merged(node)):
+        sources = ", ".join(_anchor(item, offset) for item in _merged(node))
+        notes.append(
+            f"{_show(path[:-1])} took {path[-1]!r} through the merge key << from {sources}: the merge key is "
+            f"replaced by the members it brought, so that {path[-1]!r} can go; the merged mapping is unchanged"
+        )
+        own = _own_members(node)
+        for key, value in list(node.items()):
+            if key not in own:
+                node[key] = _copy(value)
+        delattr(node, merge_attrib)
+    return notes
+
+
+def _shared(root: Any, node: Any, key: str | int, child: Any, offset: int) -> str | None:
+    """Why ``child``, ``node[key]``, is not that place's alone (the end of a sentence): a merge key brings it in,
+    or an alias shares it; ``None`` when it is."""
+    if isinstance(node, Mapping) and key not in _own_members(node):
+        source = next(item for item in _merged(node) if key in item)
+        return (
+            f"came through the merge key << from {_anchor(source, offset)}: it is now written out in place and "
+            "changed there, the merged mapping is unchanged"
+        )
+    if _references(root)[id(child)] > 1:
+        return (
+            f"shared {_anchor(child, offset)} with other places: it now has a copy of its own, changed, and the "
+            "other places are unchanged"
+        )
+    return None
+
+
+def _member(node: Any, part: str | int) -> str | int | None:
+    """The key or index of ``part`` in ``node``; ``None`` when it has none."""
+    if isinstance(node, list):
+        index = int(part) if str(part).isdigit() else -1
+        return index if 0 <= index < len(node) else None
+    return part if isinstance(node, Mapping) and part in node else None
+
+
+def _own_members(node: Mapping[Any, Any]) -> dict[Any, Any]:
+    """The members of a mapping that it does not merge (``<<``)."""
+    return dict(node.non_merged_items()) if isinstance(node, CommentedMap) else dict(node)
+
+
+def _merged(node: Any) -> list[Any]:
+    """The mappings ``node`` merges (``<<``), first first (ruamel before 0.19 pairs each with its position)."""
+    return [item[1] if isinstance(item, tuple) else item for item in getattr(node, merge_attrib, ())]
+
+
+def _references(root: Any) -> Counter[int]:
+    """How many places refer to each mapping and list under ``root`` (by ``id``): a member, a list item or a merge
+    key's source; more than one when aliases share it."""
+    counts: Counter[int] = Counter()
+    pending = [root]
+    while pending:
+        for child in _children(pending.pop()):
+            if isinstance(child, Mapping | list):
+                counts[id(child)] += 1
+                if counts[id(child)] == 1:
+                    pending.append(child)
+    return counts
+
+
+def _children(node: Any) -> list[Any]:
+    """The values right under ``node``: a mapping's own members and the mappings it merges, a list's items."""
+    if isinstance(node, Mapping):
+        return [*_own_members(node).values(), *_merged(node)]
+    return list(node) if isinstance(node, list) else []
+
+
+def _copy(node: Any) -> Any:
+    """A copy of the mapping or list ``node`` for one place, without its anchor: what is under it is copied too,
+    except the anchored values, which the copy refers to (the document still defines each anchor once), and the
+    mappings it merges (``<<``), which it still merges. A scalar is its own copy."""
+    if isinstance(node, CommentedMap):
+        result: Any = CommentedMap()
+        for key, value in node.non_merged_items():
+            result[key] = value if _anchor_name(value) else _copy(value)
+    elif isinstance(node, CommentedSeq):
+        result = CommentedSeq(item if _anchor_name(item) else _copy(item) for item in node)
+    else:
+        return copy.deepcopy(node) if isinstance(node, Mapping | list) else node
+    node.copy_attributes(result, memo={})  # comments, layout, lines: copies (the merge is set again below)
+    if hasattr(result, merge_attrib):
+        delattr(result, merge_attrib)
+        result.add_yaml_merge(getattr(node, merge_attrib))
+    result.yaml_set_anchor(None)
+    return result
+
+
+def _anchor_name(node: Any) -> str | None:
+    """The anchor of a value as loaded (``None`` when it has none)."""
+    name = getattr(getattr(node, "anchor", None), "value", None)
+    return name if isinstance(name, str) else None
+
+
+def _anchor(node: Any, offset: int) -> str:
+    """``the anchor &name (line n)`` of the mapping or list ``node`` as loaded (``offset``: the lines of the file
+    before the document); ``the mapping at line n`` when it has no anchor."""
+    name = _anchor_name(node)
+    line = offset + node.lc.line + 1
+    return f"the anchor &{name} (line {line})" if name else f"the mapping at line {line}"
+
+
+def _edit(text: str, prefix: Path, operation: Mapping[str, Any], offset: int) -> str:
     op = operation.get("op")
     if op == "test":
         return text
@@ -163,11 +314,11 @@ def _edit(text: str, prefix: Path, operation: Mapping[str, Any]) -> str:
     path = (*prefix, *parse_pointer(str(operation.get("path", ""))))
     if not path:
         raise Unplaceable("the patch replaces the whole object")
-    parent, grandparent = _walk(root, path[:-1])
+    parent, grandparent = _walk(root, path[:-1], offset)
     last = path[-1]
     if not isinstance(parent, MappingNode):
         raise Unplaceable(f"the patch changes a list ({_show(path)})")
-    _no_merge(parent)
+    _no_merge(parent, offset)
     index = _find(parent, str(last))
     editor = _Editor(text, style)
     if op == "remove":
@@ -188,13 +339,13 @@ def _edit(text: str, prefix: Path, operation: Mapping[str, Any]) -> str:
     return editor.replace(parent, index, value)
 
 
-def _walk(root: Node, path: Sequence[str | int]) -> tuple[Node, Node | None]:
+def _walk(root: Node, path: Sequence[str | int], offset: int) -> tuple[Node, Node | None]:
     """The node at ``path`` and its parent; list indexes may be given as text."""
     node: Node = root
     parent: Node | None = None
     for part in path:
         if isinstance(node, MappingNode):
-            _no_merge(node)
+            _no_merge(node, offset)
             index = _find(node, str(part))
             if index is None:
                 raise FixError(f"no member {part!r} in the document")
@@ -207,13 +358,15 @@ def _walk(root: Node, path: Sequence[str | int]) -> tuple[Node, Node | None]:
         else:
             raise FixError(f"cannot look into a scalar for {part!r}")
         if getattr(node, "anchor", None):
-            raise Unplaceable("the path goes through a YAML anchor")
+            line = offset + node.start_mark.line + 1
+            raise Unplaceable(f"the path goes through the YAML anchor &{node.anchor} (line {line})")
     return node, parent
 
 
-def _no_merge(node: MappingNode) -> None:
-    if any(isinstance(key, ScalarNode) and key.tag == "tag:yaml.org,2002:merge" for key, _ in node.value):
-        raise Unplaceable("the mapping merges another (<<)")
+def _no_merge(node: MappingNode, offset: int) -> None:
+    for key, _ in node.value:
+        if isinstance(key, ScalarNode) and key.tag == "tag:yaml.org,2002:merge":
+            raise Unplaceable(f"the path goes through the merge key << (line {offset + key.start_mark.line + 1})")
 
 
 def _find(node: MappingNode, key: str) -> int | None:

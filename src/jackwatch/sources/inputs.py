@@ -21,6 +21,7 @@ from jackwatch.errors import ConfigError, Location
 from jackwatch.model import Event
 from jackwatch.sources.reading.context import TimeWindow
 from jackwatch.sources.reading.inputs import STDIN_ONCE
+from jackwatch.sources.reading.readahead import read_ahead
 from jackwatch.sources.stats import ReadStats
 
 
@@ -50,6 +51,8 @@ class InputKind:
     read: Reader
     whole: bool = False
     """Its inputs are read together, in one call (an API read once per run), not each as a stream of its own."""
+    ahead: bool = False
+    """Its events are small once read: they are read a batch ahead of the rules (:mod:`.reading.readahead`)."""
 
 
 def _log_reader(module: str, function: str, *, aws: bool = False) -> Reader:
@@ -117,6 +120,7 @@ INPUT_KINDS: Mapping[str, InputKind] = {
             "Bedrock model invocation logs (S3 delivery, CloudWatch Logs exports, JSON Lines): FILE, DIR, '-', "
             "s3://bucket/prefix",
             _log_reader("jackwatch.sources.bedrock_invocation", "read_bedrock_invocation", aws=True),
+            ahead=True,
         ),
         InputKind(
             "azure",
@@ -234,12 +238,16 @@ def read_inputs(inputs: Sequence[str], stats: ReadStats, request: ReadRequest) -
     for name, specs in grouped.items():
         kind, kept = INPUT_KINDS[name], _read_once(name, specs, stats)
         together = kind.whole or len(kept) > MERGED_INPUTS
-        streams += (
+        stream = _merged(
             [kind.read(kept, stats, request)] if together else [kind.read([spec], stats, request) for spec in kept]
         )
-    if len(streams) == 1:
-        return streams[0]
-    return heapq.merge(*streams, key=attrgetter("time"))
+        streams.append(read_ahead(stream) if kind.ahead else stream)
+    return _merged(streams)
+
+
+def _merged(streams: list[Iterator[Event]]) -> Iterator[Event]:
+    """The events of ``streams`` in time order (each is in time order already; ties keep the order of ``streams``)."""
+    return streams[0] if len(streams) == 1 else heapq.merge(*streams, key=attrgetter("time"))
 
 
 def _read_once(kind: str, specs: Sequence[str], stats: ReadStats) -> list[str]:

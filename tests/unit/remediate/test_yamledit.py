@@ -3,6 +3,7 @@ documents stay; flow mappings and JSON keep their syntax; what cannot be placed 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -127,12 +128,84 @@ def test_documents_are_split_at_their_markers() -> None:
 
 def test_aliases_and_list_insertions_are_not_placed_but_round_trip_edits_keep_comments() -> None:
     text = "base: &b\n  x: 1\nuse: *b\nlist:\n  - a  # first\n"
-    with pytest.raises(Unplaceable):
-        edit_document(text, (), [{"op": "add", "path": "/base/y", "value": 2}])
+    with pytest.raises(Unplaceable, match=r"the YAML anchor &b \(line 13\)"):
+        edit_document(text, (), [{"op": "add", "path": "/base/y", "value": 2}], offset=12)
     with pytest.raises(Unplaceable):
         edit_document(text, (), [{"op": "add", "path": "/list/0", "value": "z"}])
     after = roundtrip_edit(text, (), [{"op": "add", "path": "/list/0", "value": "z"}])
-    assert "# first" in after and yaml.safe_load(after)["list"] == ["z", "a"]
+    assert "# first" in after.text and yaml.safe_load(after.text)["list"] == ["z", "a"] and not after.notes
+
+
+def rewrite(text: str, *operations: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """``text`` rewritten with ``operations``, checked to read as the patch applied to the data as read (each alias
+    its own copy, as the checks see it), and the notes."""
+    done = roundtrip_edit(text, (), list(operations))
+    assert yaml.safe_load(done.text) == apply_patch(json.loads(json.dumps(yaml.safe_load(text))), list(operations))
+    return done.text, done.notes
+
+
+SHARED = """\
+web:
+  securityContext: &hardened
+    privileged: true  # the debugger needs it
+    runAsNonRoot: true
+metrics:
+  securityContext: *hardened
+"""
+
+
+@pytest.mark.parametrize("place", ["web", "metrics"])
+def test_a_change_through_an_alias_changes_only_its_place(place: str) -> None:
+    operation = {"op": "add", "path": f"/{place}/securityContext/privileged", "value": False}
+    after, notes = rewrite(SHARED, operation)
+    assert f"{place}:\n  securityContext:\n    privileged: false # the debugger needs it\n" in after
+    assert after.count("privileged: true  # the debugger needs it\n    runAsNonRoot: true") == 1
+    assert notes == (
+        f"/{place}/securityContext shared the anchor &hardened (line 2) with other places: it now has a copy of its "
+        "own, changed, and the other places are unchanged",
+    )
+    with pytest.raises(Unplaceable, match=r"&hardened \(line 2\)"):
+        edit_document(SHARED, (), [operation])
+
+
+MERGED = """\
+web: &common
+  image: nginx
+  securityContext:
+    privileged: true
+  ports:
+    - containerPort: 80
+      hostPort: 80
+canary:
+  <<: *common
+  image: nginx-canary
+"""
+
+
+def test_a_change_through_a_merge_key_writes_the_member_out_and_keeps_the_merged_mapping() -> None:
+    after, notes = rewrite(MERGED, {"op": "add", "path": "/canary/securityContext/privileged", "value": False})
+    assert after.startswith(MERGED.split("canary:")[0]) and "<<: *common" in after
+    assert notes == (
+        "/canary/securityContext came through the merge key << from the anchor &common (line 1): it is now written "
+        "out in place and changed there, the merged mapping is unchanged",
+    )
+    after, _ = rewrite(MERGED, {"op": "remove", "path": "/canary/ports/0/hostPort"})
+    assert yaml.safe_load(after)["web"]["ports"] == [{"containerPort": 80, "hostPort": 80}]
+    with pytest.raises(Unplaceable, match=r"the merge key << \(line 9\)"):
+        edit_document(MERGED, (), [{"op": "add", "path": "/canary/image", "value": "nginx"}])
+
+
+def test_removing_a_merged_member_writes_the_merge_out() -> None:
+    text = "base: &caps\n  add: [NET_ADMIN]\n  drop: [ALL]\nsidecar:\n  <<: *caps\n  drop: [NET_RAW]\n"
+    after, notes = rewrite(text, {"op": "remove", "path": "/sidecar/add"})
+    assert "<<" not in after and yaml.safe_load(after)["sidecar"] == {"drop": ["NET_RAW"]}
+    assert notes[0].startswith("/sidecar took 'add' through the merge key << from the anchor &caps (line 1)")
+
+
+def test_an_anchor_left_to_merge_lists_is_still_defined_once() -> None:
+    text = "a: &a {k: 1}\nb: &b {j: 2}\nm1: {<<: [*a, *b], n: 1}\nm2: {<<: [*a, *b], n: 2}\n"
+    after, _ = rewrite(text, {"op": "add", "path": "/a/x", "value": 5})
+    assert "m1: {<<: [&a {k: 1}, *b], n: 1}" in after
 
 
 def test_a_patch_that_does_not_apply_is_an_error() -> None:

@@ -200,9 +200,10 @@ def kubectl_patch(obj: K8sObject, kind: str, patch: object) -> str:
 
 
 def create_fix(summary: str, manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """A fix that adds an object: its manifest and the ``kubectl apply`` command."""
+    """A fix that adds an object: its manifest and the ``kubectl create`` command (which refuses, rather than
+    replaces, an object of the same name that the scan did not see)."""
     body = orjson.dumps(manifest).decode()
-    return {"summary": summary, "create": dict(manifest), "kubectl": f"kubectl apply -f - <<'EOF'\n{body}\nEOF"}
+    return {"summary": summary, "create": dict(manifest), "kubectl": f"kubectl create -f - <<'EOF'\n{body}\nEOF"}
 
 
 def _child(node: Any, part: str | int) -> Any:

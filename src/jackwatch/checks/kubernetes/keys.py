@@ -1,17 +1,21 @@
-"""Keys in manifests: LLM and cloud credentials in containers' literal environment variables and in ConfigMaps
-(plain text anyone who can read the object sees), and in Secrets (where they belong, recorded so that the key can
-be traced). Findings carry the key's kind, fingerprint and redacted form, never the key."""
+"""Keys in manifests: LLM and cloud credentials in containers' literal environment variables, commands and
+arguments, in ConfigMaps and in the ``last-applied-configuration`` annotation (plain text anyone who can read the
+object sees), and in Secrets (where they belong, recorded so that the key can be traced). Findings carry the key's
+kind, fingerprint and redacted form, never the key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shlex
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from jackwatch.checks.base import Hit
 from jackwatch.checks.kubernetes.common import container_hit, registry, resource
 from jackwatch.checks.kubernetes.containers import container_env_index
 from jackwatch.checks.kubernetes.fixes import Patch
-from jackwatch.inventory.kubernetes import Container, K8sInventory, KeyHolder, Workload
+from jackwatch.inventory.kubernetes import Container, K8sInventory, K8sObject, KeyHolder, Workload
+from jackwatch.inventory.kubernetes.inventory import LAST_APPLIED
 from jackwatch.inventory.kubernetes.objects import line_of, mapping, sequence
 from jackwatch.inventory.leaks import Leak
 from jackwatch.model import Severity
@@ -32,6 +36,15 @@ def leak_evidence(leak: Leak) -> dict[str, Any]:
         "redacted": leak.redacted,
         "identifier": leak.identifier,
     }
+
+
+def _keyed(leaks: Sequence[Leak]) -> Iterator[tuple[str, Leak]]:
+    """Each leak with what tells its finding apart: where it is (``within``), followed by its fingerprint when that
+    place holds several keys (a ``sh -c`` script with two)."""
+    places = Counter(leak.within for leak in leaks)
+    for leak in leaks:
+        place = leak.within or ""
+        yield (f"{place}/{leak.fingerprint}" if places[leak.within] > 1 else place), leak
 
 
 def _severity(leak: Leak, severe: Severity) -> Severity | None:
@@ -62,6 +75,25 @@ def env_key(inventory: K8sInventory) -> Iterator[Hit]:
                     key=f"{container.key or container.name}/{variable}",
                     fix=_env_fix(workload, container, variable),
                     evidence={"variable": variable, "secret": leak_evidence(leak)},
+                    severity=_severity(leak, Severity.CRITICAL),
+                )
+
+
+@registry.check("k8s.container.args_key")
+def args_key(inventory: K8sInventory) -> Iterator[Hit]:
+    """An LLM or cloud key written in a container's command or arguments. No automatic fix: where the key sits in
+    the item (a flag's value, a line of a ``sh -c`` script) is for people to change, to ``$(VARIABLE)`` read from a
+    Secret."""
+    for workload in inventory.checked_workloads:
+        for container in workload.containers:
+            for place, leak in _keyed(container.command_leaks):
+                item = leak.within or ""
+                yield container_hit(
+                    workload,
+                    container,
+                    line=line_of(container.body, item.partition("[")[0]),
+                    key=f"{container.key or container.name}/{place}",
+                    evidence={"field": item, "secret": leak_evidence(leak)},
                     severity=_severity(leak, Severity.CRITICAL),
                 )
 
@@ -103,6 +135,36 @@ def configmap_key(inventory: K8sInventory) -> Iterator[Hit]:
     users = _users(inventory, "configMapRef", "configMapKeyRef", "configMap")
     for hit in _holder_hits(inventory.configmaps, "data", Severity.CRITICAL):
         yield _with_users(hit, users)
+
+
+@registry.check("k8s.last_applied.key")
+def last_applied_key(inventory: K8sInventory) -> Iterator[Hit]:
+    """An LLM or cloud key that only the ``last-applied-configuration`` annotation of a workload or ConfigMap still
+    holds (a key also in the live object is reported there, by ``env_key``, ``args_key`` or ``configmap.key``)."""
+    holders = [(workload.obj, workload.ref, workload.applied_leaks) for workload in inventory.checked_workloads]
+    holders += [(holder.obj, holder.ref, holder.applied_leaks) for holder in inventory.configmaps]
+    for obj, ref, leaks in holders:
+        line = line_of(obj.metadata.get("annotations"), LAST_APPLIED)
+        for place, leak in _keyed(leaks):
+            yield Hit(
+                subject=ref,
+                key=place,
+                resource=resource(obj, line),
+                fix=_annotation_fix(obj),
+                evidence={"annotation": LAST_APPLIED, "field": leak.within or None, "secret": leak_evidence(leak)},
+                severity=_severity(leak, Severity.CRITICAL),
+            )
+
+
+def _annotation_fix(obj: K8sObject) -> dict[str, Any]:
+    """Remove the annotation (``kubectl apply`` writes it again, from the manifest it applies)."""
+    patch = Patch(obj).remove(("metadata", "annotations", LAST_APPLIED))
+    fix = patch.fix(
+        f"rotate the key, then remove the {LAST_APPLIED} annotation (or kubectl apply the manifest without the key)"
+    )
+    namespace = f" -n {shlex.quote(obj.namespace)}" if obj.namespace else ""
+    fix["commands"] = [f"kubectl annotate {shlex.quote(f'{obj.kind.lower()}/{obj.name}')}{namespace} {LAST_APPLIED}-"]
+    return fix
 
 
 @registry.check("k8s.secret.key")

@@ -3,7 +3,8 @@ stolen LLM key or a hijacked agent then talks to anything)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from jackwatch.checks.base import Hit
@@ -11,7 +12,7 @@ from jackwatch.checks.kubernetes.common import registry, workload_hit
 from jackwatch.checks.kubernetes.fixes import Patch, create_fix
 from jackwatch.inventory.kubernetes import K8sInventory, K8sObject, Workload
 from jackwatch.inventory.kubernetes.ai import ai_signals
-from jackwatch.inventory.kubernetes.network import Exposure, egress_policies, exposures, selects
+from jackwatch.inventory.kubernetes.network import Exposure, egress_policies, exposures, opens_egress, selects
 from jackwatch.inventory.kubernetes.objects import mapping, sequence
 
 _LOAD_BALANCER_FIELDS = (
@@ -24,6 +25,9 @@ _LOAD_BALANCER_FIELDS = (
     "externalIPs",
 )
 """Service fields the API accepts only for NodePort or LoadBalancer Services (or that expose on their own)."""
+
+_NAME_LIMIT = 253
+"""The longest name of an object such as a NetworkPolicy (a DNS-1123 subdomain)."""
 
 
 @registry.check("k8s.workload.internet_exposed")
@@ -61,23 +65,32 @@ def _service_fix(service: K8sObject) -> dict[str, Any]:
 
 @registry.check("k8s.workload.ai_egress_unrestricted")
 def ai_egress_unrestricted(inventory: K8sInventory) -> Iterator[Hit]:
-    """An AI workload (its images or environment say so) that no NetworkPolicy restricts egress for."""
+    """An AI workload (its images or environment say so) whose egress no NetworkPolicy restricts, or that a policy
+    selecting it opens to any destination (policies add up, so that one leaves egress open whatever the others allow;
+    no fix then: the opening rule is for people to narrow, and the evidence names its policies)."""
     for workload in inventory.checked_workloads:
-        reasons = ai_signals(workload)
-        if not reasons or any(True for _ in egress_policies(inventory, workload)):
+        reasons = ai_signals(inventory, workload)
+        if not reasons:
             continue
-        yield workload_hit(workload, fix=_egress_fix(workload), evidence={"ai": reasons})
+        policies = list(egress_policies(inventory, workload))
+        opening = [f"{policy.kind}/{policy.name}" for policy in policies if opens_egress(policy)]
+        if opening:
+            yield workload_hit(workload, evidence={"ai": reasons, "egress_opened_by": opening})
+        elif not policies:
+            yield workload_hit(workload, fix=_egress_fix(inventory, workload), evidence={"ai": reasons})
 
 
-def _egress_fix(workload: Workload) -> dict[str, Any] | None:
-    """A NetworkPolicy that lets the pods reach only the cluster DNS (allow the LLM endpoints they need)."""
+def _egress_fix(inventory: K8sInventory, workload: Workload) -> dict[str, Any] | None:
+    """A NetworkPolicy that lets the pods reach only the cluster DNS (allow the LLM endpoints they need), named so
+    that it replaces no NetworkPolicy of the namespace."""
     labels = _selector_labels(workload)
     if not labels:
         return None
+    taken = {policy.name for policy in inventory.in_namespace("NetworkPolicy", workload.obj.namespace)}
     policy = {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": {"name": f"{workload.obj.name}-egress", "namespace": workload.obj.namespace},
+        "metadata": {"name": _policy_name(workload.obj.name, taken), "namespace": workload.obj.namespace},
         "spec": {
             "podSelector": {"matchLabels": labels},
             "policyTypes": ["Egress"],
@@ -90,6 +103,14 @@ def _egress_fix(workload: Workload) -> dict[str, Any] | None:
         },
     }
     return create_fix("restrict egress to DNS; add rules for the endpoints the workload must reach", policy)
+
+
+def _policy_name(workload: str, taken: Collection[str]) -> str:
+    """``<workload>-egress``, else ``<workload>-egress-2``, ``-3``…: the first name not ``taken``, the workload's
+    name cut so that it fits the 253 characters of an object name and still ends in a letter or digit (DNS-1123)."""
+    suffixes = (f"-egress-{number}" if number > 1 else "-egress" for number in itertools.count(1))
+    names = (workload[: _NAME_LIMIT - len(suffix)].rstrip("-.") + suffix for suffix in suffixes)
+    return next(name for name in names if name not in taken)
 
 
 def _selector_labels(workload: Workload) -> dict[str, str]:

@@ -13,18 +13,22 @@ from jackwatch.inventory.kubernetes.objects import line_of, mapping, sequence
 from jackwatch.model import Severity
 
 RUNTIME_SOCKETS = (
-    "/var/run/docker.sock",
     "/run/docker.sock",
-    "/var/run/docker",
     "/run/docker",
-    "/var/run/containerd",
     "/run/containerd",
-    "/var/run/crio",
     "/run/crio",
-    "/var/run/cri-dockerd.sock",
     "/run/cri-dockerd.sock",
+    "/run/dockershim.sock",
+    "/run/k3s/containerd",
+    "/run/k0s/containerd.sock",
+    "/var/snap/microk8s/common/run",
+    "/run/podman",
+    "/run/user/*/podman",
+    "/run/user/*/docker.sock",
 )
-"""Container runtime sockets (and their folders): whoever reaches them runs any container on the node."""
+"""Container runtime sockets (and the folders that hold them) of Docker, containerd, CRI-O, cri-dockerd, the
+kubelet's dockershim, k3s (and RKE2), k0s, MicroK8s and Podman, rootless Podman and Docker too (``*``: one folder,
+the user's id), as :func:`node_path` writes them: whoever reaches them runs any container on the node."""
 
 SENSITIVE_TREES = (
     *RUNTIME_SOCKETS,
@@ -44,17 +48,35 @@ SENSITIVE_TREES = (
 """Host paths that are sensitive with everything under them (node credentials, runtime state, kernel
 interfaces, logs whose symlinks lead anywhere on the node)."""
 
-SENSITIVE_EXACT = frozenset({"/", "/etc", "/home", "/var", "/var/run", "/run", "/usr", "/lib", "/bin", "/sbin"})
+SENSITIVE_EXACT = frozenset({"/", "/etc", "/home", "/var", "/run", "/usr", "/lib", "/bin", "/sbin"})
 """Host folders that are sensitive themselves (a subfolder of them may not be)."""
+
+
+def node_path(path: str) -> str:
+    """``path`` as the node reads it: absolute, without empty, ``.`` and ``..`` parts or a trailing slash (``//``
+    at the start too, which ``posixpath.normpath`` keeps), and ``/var/run/…``, a link to ``/run`` on current
+    distributions, written ``/run/…``."""
+    normalized = "/" + posixpath.normpath("/" + path.strip()).lstrip("/")
+    if normalized == "/var/run" or normalized.startswith("/var/run/"):
+        return normalized.removeprefix("/var")
+    return normalized
+
+
+def _within(path: str, tree: str) -> bool:
+    """Whether the :func:`node_path` ``path`` is ``tree`` or under it (a ``*`` part of ``tree``: any one part)."""
+    parts, wanted = path.split("/"), tree.split("/")
+    return len(parts) >= len(wanted) and all(want in ("*", part) for part, want in zip(parts, wanted, strict=False))
+
+
+def runtime_socket(path: str) -> bool:
+    """Whether mounting the host's ``path`` exposes a container runtime socket (:data:`RUNTIME_SOCKETS`)."""
+    return any(_within(node_path(path), tree) for tree in RUNTIME_SOCKETS)
 
 
 def sensitive_host_path(path: str) -> bool:
     """Whether mounting the host's ``path`` exposes the node."""
-    normalized = posixpath.normpath("/" + path.strip()) if path.strip() else "/"
-    normalized = "/" + normalized.lstrip("/")
-    if normalized in SENSITIVE_EXACT:
-        return True
-    return any(normalized == tree or normalized.startswith(tree + "/") for tree in SENSITIVE_TREES)
+    normalized = node_path(path)
+    return normalized in SENSITIVE_EXACT or any(_within(normalized, tree) for tree in SENSITIVE_TREES)
 
 
 def _host_namespace(field: str, inventory: K8sInventory, what: str) -> Iterator[Hit]:
@@ -93,7 +115,7 @@ def sensitive_host_paths(inventory: K8sInventory) -> Iterator[Hit]:
             if not isinstance(path, str) or not sensitive_host_path(path):
                 continue
             name = str(entry.get("name", ""))
-            socket = any(posixpath.normpath(path) == item or path.startswith(item + "/") for item in RUNTIME_SOCKETS)
+            socket = runtime_socket(path)
             mounts = [
                 {
                     "container": container.name,

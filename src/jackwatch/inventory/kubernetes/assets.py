@@ -34,7 +34,7 @@ def inventory_assets(inventory: K8sInventory, catalog: AiCatalog | None = None) 
     images: dict[str, Asset] = {}
     for workload in inventory.workloads:
         via = [exposure.as_dict() for exposure in exposed.get(workload.ref, [])]
-        asset = _with_ai(workload_asset(workload, inventory, via), workload, catalog)
+        asset = _with_ai(workload_asset(workload, inventory, via), inventory, workload, catalog)
         found.append(asset)
         for container in workload.containers:
             found.append(container_asset(workload, container, asset.id))
@@ -55,8 +55,8 @@ def inventory_assets(inventory: K8sInventory, catalog: AiCatalog | None = None) 
     return found
 
 
-def _with_ai(asset: Asset, workload: Workload, catalog: AiCatalog | None) -> Asset:
-    reasons = ai_signals(workload, catalog)
+def _with_ai(asset: Asset, inventory: K8sInventory, workload: Workload, catalog: AiCatalog | None) -> Asset:
+    reasons = ai_signals(inventory, workload, catalog)
     return Asset(asset.ref, asset.kind, asset.name, {**asset.attrs, "ai": bool(reasons), "ai_signals": reasons})
 
 

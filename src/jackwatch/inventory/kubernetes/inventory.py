@@ -4,6 +4,9 @@ Secrets and ConfigMaps (with the keys found in them), and the rest kept by kind.
 Secret values never stay in memory past :func:`build_inventory`: each Secret's ``data`` (base64-decoded) and
 ``stringData`` go through the key detector, then the body keeps only the names of its keys (the
 ``last-applied-configuration`` annotation, which repeats the values, is dropped too).
+
+Containers' literal ``env`` values, ``command`` and ``args`` items, ConfigMap values, and the
+``last-applied-configuration`` annotation of workloads and ConfigMaps go through the key detector as well.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import binascii
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+import orjson
 
 from jackwatch.inventory.kubernetes.identity import WorkloadIdentity, workload_identities
 from jackwatch.inventory.kubernetes.objects import K8sObject, mapping, sequence, string_map
@@ -38,6 +43,7 @@ CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 """The container lists of a pod spec."""
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+"""The annotation ``kubectl apply`` writes the whole applied manifest to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +51,8 @@ class Container:
     """One container of a workload: ``field`` is its list (``containers``, ``initContainers``,
     ``ephemeralContainers``), ``path`` the JSON path of the container from the object's root. ``key`` tells it
     apart in findings: its name, or ``name@field[index]`` for a second container of the same name (which the API
-    would refuse, but a manifest can hold)."""
+    would refuse, but a manifest can hold). ``env_leaks`` are the keys in its literal environment (``within``: the
+    variable), ``command_leaks`` those in its ``command`` and ``args`` (``within``: ``command[2]``, ``args[1]``)."""
 
     name: str
     image: str
@@ -54,6 +61,7 @@ class Container:
     body: Mapping[str, Any]
     path: tuple[str | int, ...]
     env_leaks: tuple[Leak, ...] = ()
+    command_leaks: tuple[Leak, ...] = ()
     key: str = ""
 
     @property
@@ -71,12 +79,22 @@ class Container:
                 values[name] = str(value)
         return values
 
+    def command_line(self) -> dict[str, str]:
+        """The text items of the container's ``command`` then ``args``, by place (``command[2]``, ``args[1]``)."""
+        return {
+            f"{list_field}[{index}]": item
+            for list_field in ("command", "args")
+            for index, item in enumerate(sequence(self.body.get(list_field)))
+            if isinstance(item, str)
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Workload:
     """An object that runs pods: its pod spec (``spec_path`` from the root), the pods' labels, its containers,
     its service account and the cloud identities it can use. ``owner`` is ``Kind/name`` of the controller that
-    made it (a live Pod's ReplicaSet) when that controller is in the inventory too."""
+    made it (a live Pod's ReplicaSet) when that controller is in the inventory too. ``applied_leaks`` are the keys
+    its ``last-applied-configuration`` annotation holds and its containers do not."""
 
     obj: K8sObject
     ref: str
@@ -88,6 +106,7 @@ class Workload:
     service_account: str
     identities: tuple[WorkloadIdentity, ...] = ()
     owner: str | None = None
+    applied_leaks: tuple[Leak, ...] = ()
 
     @property
     def namespace(self) -> str:
@@ -97,12 +116,15 @@ class Workload:
 
 @dataclass(frozen=True, slots=True)
 class KeyHolder:
-    """A Secret or ConfigMap: the names of its keys and the credentials found in its values (redacted)."""
+    """A Secret or ConfigMap: the names of its keys and the credentials found in its values (redacted); for a
+    ConfigMap, ``applied_leaks`` are those its ``last-applied-configuration`` annotation holds and its data does not
+    (a Secret's annotation is dropped: it would repeat the Secret's values)."""
 
     obj: K8sObject
     ref: str
     keys: tuple[str, ...]
     leaks: tuple[Leak, ...]
+    applied_leaks: tuple[Leak, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +154,7 @@ class K8sInventory:
     settings: K8sSettings = field(default_factory=K8sSettings)
     _by_kind: dict[str, list[K8sObject]] = field(default_factory=dict)
     _by_namespace: dict[tuple[str, str | None], list[K8sObject]] = field(default_factory=dict)
+    _holders: dict[tuple[str, str | None, str], KeyHolder] = field(default_factory=dict)
 
     def of_kind(self, *kinds: str) -> list[K8sObject]:
         """The objects of ``kinds``, in reading order."""
@@ -146,6 +169,13 @@ class K8sInventory:
             for obj in self.objects:
                 self._by_namespace.setdefault((obj.kind, obj.namespace), []).append(obj)
         return self._by_namespace.get((kind, namespace), [])
+
+    def key_holder(self, kind: str, namespace: str | None, name: object) -> KeyHolder | None:
+        """The Secret or ConfigMap (``kind``) of that name in ``namespace``, when the inventory holds it."""
+        if not self._holders:
+            for holder in (*self.secrets, *self.configmaps):
+                self._holders.setdefault((holder.obj.kind, holder.obj.namespace, holder.obj.name), holder)
+        return self._holders.get((kind, namespace, name)) if isinstance(name, str) else None
 
     @property
     def checked_workloads(self) -> list[Workload]:
@@ -235,6 +265,7 @@ def make_workload(
         service_account=account_name,
         identities=tuple(identities),
         owner=_owner(obj, present),
+        applied_leaks=_applied_leaks(obj, [leak for c in containers for leak in (*c.env_leaks, *c.command_leaks)]),
     )
 
 
@@ -263,10 +294,12 @@ def _containers(spec: Mapping[str, Any], path: tuple[str, ...]) -> Iterable[Cont
                 path=(*path, list_field, index),
                 key=key,
             )
-            env = container.literal_env()
-            if env:
-                container = replace(container, env_leaks=tuple(scan_environment(env, where="env")))
-            yield container
+            env, command = container.literal_env(), container.command_line()
+            yield replace(
+                container,
+                env_leaks=tuple(scan_environment(env, where="env")) if env else (),
+                command_leaks=tuple(scan_environment(command, where="command line")) if command else (),
+            )
 
 
 def _owner(obj: K8sObject, present: set[tuple[str | None, str, str]]) -> str | None:
@@ -309,4 +342,45 @@ def _configmap(obj: K8sObject, cluster: str) -> KeyHolder:
     values = {str(key): str(value) for key, value in mapping(obj.body.get("data")).items() if value is not None}
     leaks = tuple(scan_environment(values, where="data")) if values else ()
     binary = [str(key) for key in mapping(obj.body.get("binaryData"))]
-    return KeyHolder(obj, obj.ref(cluster), tuple(sorted({*values, *binary})), leaks)
+    return KeyHolder(obj, obj.ref(cluster), tuple(sorted({*values, *binary})), leaks, _applied_leaks(obj, leaks))
+
+
+def _applied_leaks(obj: K8sObject, live: Iterable[Leak]) -> tuple[Leak, ...]:
+    """The keys in the ``last-applied-configuration`` annotation of ``obj`` that are not among the ``live`` ones
+    (by fingerprint): a key removed from the object since it was applied, which the annotation still shows to anyone
+    who can read the object. ``within`` is the path, in the applied object, of the mapping or list that holds the
+    key (``spec.template.spec.containers[0].env[1]``, ``data``), empty when the annotation is not JSON."""
+    text = obj.annotations.get(LAST_APPLIED)
+    if not text:
+        return ()
+    held = {leak.fingerprint for leak in live}
+    leaks = scan_environment(_applied_texts(text), where=LAST_APPLIED)
+    return tuple(leak for leak in leaks if leak.fingerprint not in held)
+
+
+def _applied_texts(text: str) -> list[str]:
+    """The applied configuration ``text`` as ``path=JSON`` entries, one for each mapping or list that holds strings,
+    with only its strings (``spec.template.spec.containers[0].env[1]={"name":"OPENAI_API_KEY","value":"…"}``): a key
+    keeps the names beside it, as in the manifest. The whole text is one entry, without a path, when it is not a JSON
+    object or array."""
+    try:
+        root = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        root = None
+    if not isinstance(root, dict | list):
+        return [f"={text}"]
+    entries: list[str] = []
+    pending: list[tuple[str, dict[str, Any] | list[Any]]] = [("", root)]
+    while pending:  # depth first, without recursion: the annotation is any text, nested as deep as JSON allows
+        path, node = pending.pop()
+        items = list(node.items() if isinstance(node, dict) else enumerate(node))
+        strings = [(key, item) for key, item in items if isinstance(item, str)]
+        if strings:
+            shown = dict(strings) if isinstance(node, dict) else [item for _, item in strings]
+            entries.append(f"{path}={orjson.dumps(shown).decode()}")
+        pending.extend(
+            (f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key, item)
+            for key, item in reversed(items)
+            if isinstance(item, dict | list)
+        )
+    return entries

@@ -5,11 +5,15 @@ Selection follows Kubernetes: a Service selects the pods of its namespace whose 
 (an empty or missing selector selects none); a NetworkPolicy's ``podSelector`` (``matchLabels`` and
 ``matchExpressions``) selects pods of its namespace (an empty selector selects all); a CiliumNetworkPolicy's
 ``endpointSelector`` likewise. An Ingress reaches the workloads of the Services its rules and default backend name.
+
+Egress follows Kubernetes too: once a policy that selects the pods applies to their egress, they may reach only the
+union of what every such policy allows, so a single policy that opens egress to any destination leaves it open.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import ipaddress
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +29,12 @@ INTERNAL_LB_ANNOTATIONS = {
     "service.beta.kubernetes.io/oci-load-balancer-internal": {"true"},
 }
 """Annotations that make a cloud LoadBalancer internal (values compared in lower case)."""
+
+DNS_PORT = 53
+"""The port an egress rule to any destination may allow without opening egress (name resolution)."""
+
+OPEN_CILIUM_ENTITIES = {"world", "world-ipv4", "world-ipv6", "all"}
+"""Cilium entities that include every address outside the cluster."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +142,9 @@ def exposures(inventory: K8sInventory) -> dict[str, list[Exposure]]:
 
 
 def egress_policies(inventory: K8sInventory, workload: Workload) -> Iterator[K8sObject]:
-    """The NetworkPolicies (and CiliumNetworkPolicies) that select ``workload``'s pods and restrict their egress."""
+    """The NetworkPolicies (and CiliumNetworkPolicies) that select ``workload``'s pods and apply to their egress:
+    with one of them, the pods may reach only the union of what these policies allow; egress is restricted when
+    there is one and none of them :func:`opens_egress`."""
     for policy in inventory.in_namespace("NetworkPolicy", workload.obj.namespace):
         spec = mapping(policy.body.get("spec"))
         types = [str(kind) for kind in sequence(spec.get("policyTypes"))]
@@ -145,6 +157,58 @@ def egress_policies(inventory: K8sInventory, workload: Workload) -> Iterator[K8s
             _cilium_selector(mapping(spec.get("endpointSelector"))), workload.pod_labels
         ):
             yield policy
+
+
+def opens_egress(policy: K8sObject) -> bool:
+    """Whether one of the egress rules of ``policy`` (a NetworkPolicy or a CiliumNetworkPolicy) allows any
+    destination on a port other than DNS.
+
+    A rule allows any destination when it has no ``to`` (or an empty one), or a peer ``ipBlock`` of prefix length 0
+    (``0.0.0.0/0``, ``::/0``, whatever its ``except``); for Cilium, when its ``toEntities`` include ``world`` (or
+    ``world-ipv4``, ``world-ipv6``, ``all``) or its ``toCIDR``/``toCIDRSet`` a prefix of length 0. Its ports
+    (``ports``; Cilium's ``toPorts``) go beyond DNS unless every one is port 53 (without an ``endPort`` past it):
+    no ports, a port without a number, a named port or a range count as other ports. So ``egress: [{}]`` opens
+    egress and "DNS to anywhere" does not."""
+    rules = sequence(mapping(policy.body.get("spec")).get("egress"))
+    if policy.kind == "CiliumNetworkPolicy":
+        return any(_cilium_rule_opens(mapping(rule)) for rule in rules)
+    return any(_rule_opens(mapping(rule)) for rule in rules)
+
+
+def _rule_opens(rule: Mapping[str, Any]) -> bool:
+    peers = sequence(rule.get("to"))
+    anywhere = not peers or any(_all_addresses(mapping(mapping(peer).get("ipBlock")).get("cidr")) for peer in peers)
+    return anywhere and not _dns_only(sequence(rule.get("ports")))
+
+
+def _cilium_rule_opens(rule: Mapping[str, Any]) -> bool:
+    entities = {str(entity) for entity in sequence(rule.get("toEntities"))}
+    cidrs = [*sequence(rule.get("toCIDR")), *(mapping(entry).get("cidr") for entry in sequence(rule.get("toCIDRSet")))]
+    anywhere = bool(entities & OPEN_CILIUM_ENTITIES) or any(_all_addresses(cidr) for cidr in cidrs)
+    port_rules = [mapping(entry) for entry in sequence(rule.get("toPorts"))]
+    every_port = any(not sequence(entry.get("ports")) for entry in port_rules)  # a port rule without ports
+    ports = [port for entry in port_rules for port in sequence(entry.get("ports"))]
+    return anywhere and (every_port or not _dns_only(ports))
+
+
+def _all_addresses(cidr: Any) -> bool:
+    """Whether ``cidr`` is a prefix of length 0 (every IPv4 or every IPv6 address)."""
+    try:
+        return ipaddress.ip_network(str(cidr), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+def _dns_only(ports: Sequence[Any]) -> bool:
+    """Whether the ports of a rule allow port 53 alone (no ports allow every port)."""
+    return bool(ports) and all(_is_dns(mapping(port)) for port in ports)
+
+
+def _is_dns(port: Mapping[str, Any]) -> bool:
+    number = port.get("port")
+    if isinstance(number, str) and number.isdigit():  # Cilium writes port numbers as strings
+        number = int(number)
+    return number == DNS_PORT and port.get("endPort") in (None, DNS_PORT)
 
 
 def _cilium_selector(selector: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -3,6 +3,7 @@ them (resource with file and line, equivalent controls, fix)."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +47,14 @@ def service(kind: str, **annotations: str) -> dict[str, Any]:
     metadata = {"name": "svc", "namespace": "ns", "annotations": annotations}
     spec = {"type": kind, "selector": {"app": "app"}, "ports": [{"port": 80, "nodePort": 30080}]}
     return {"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec}
+
+
+def applied_configmap(applied: dict[str, str], live: dict[str, str]) -> dict[str, Any]:
+    """A ConfigMap holding ``live`` whose last-applied-configuration annotation says ``applied`` was applied."""
+    metadata = {"name": "llm", "namespace": "ns"}
+    annotation = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": applied})
+    annotations = {"kubectl.kubernetes.io/last-applied-configuration": annotation}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {**metadata, "annotations": annotations}, "data": live}
 
 
 CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = [
@@ -164,6 +173,25 @@ CASES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = [
                 )
             )
         ],
+    ),
+    (
+        "k8s.container.args_key",
+        [deployment(pod_spec(hardened(args=["--openai-api-key", OPENAI])))],
+        [
+            deployment(
+                pod_spec(
+                    hardened(
+                        env=[{"name": "OPENAI_API_KEY", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}],
+                        args=["--openai-api-key", "$(OPENAI_API_KEY)"],
+                    )
+                )
+            )
+        ],
+    ),
+    (
+        "k8s.last_applied.key",
+        [applied_configmap({"OPENAI_API_KEY": OPENAI}, {"MODEL": "gpt-4o"})],
+        [applied_configmap({"OPENAI_API_KEY": OPENAI}, {"OPENAI_API_KEY": OPENAI})],  # configmap.key reports it
     ),
     (
         "k8s.configmap.key",

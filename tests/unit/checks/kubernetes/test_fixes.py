@@ -335,8 +335,10 @@ def test_every_fix_clears_its_finding_on_the_conformance_corpora() -> None:
 
 
 def test_every_check_with_a_fix_is_exercised() -> None:
-    """The checks without a fix need data only people have (a digest, what a hostPath is for, a new account)."""
+    """The checks without a fix need data only people have (a digest, what a hostPath is for, a new account, how a
+    command line should read a key)."""
     without = {
+        "k8s.container.args_key",
         "k8s.pod.sensitive_host_path",
         "k8s.container.image_latest",
         "k8s.container.image_not_pinned",

@@ -301,14 +301,12 @@ def test_ai_signals_from_images_and_environment() -> None:
             {"name": "a", "image": "ghcr.io/acme/chat-bot:1", "env": [{"name": "ANTHROPIC_API_KEY", "valueFrom": {}}]},
         ]
     }
-    [found] = inventory(workload("Deployment", spec=spec)).workloads
-    assert ai_signals(found) == ["env ANTHROPIC_API_KEY", "image vllm/vllm-openai:v0.6.0"]
-    [plain] = inventory(workload("Deployment")).workloads
-    assert ai_signals(plain) == []
-    [langchain] = inventory(
-        workload("Deployment", spec={"containers": [{"name": "x", "image": "acme/langchain-app"}]})
-    ).workloads
-    assert ai_signals(langchain) == ["image acme/langchain-app"]
+    found = inventory(workload("Deployment", spec=spec))
+    assert ai_signals(found, found.workloads[0]) == ["env ANTHROPIC_API_KEY", "image vllm/vllm-openai:v0.6.0"]
+    plain = inventory(workload("Deployment"))
+    assert ai_signals(plain, plain.workloads[0]) == []
+    langchain = inventory(workload("Deployment", spec={"containers": [{"name": "x", "image": "acme/langchain-app"}]}))
+    assert ai_signals(langchain, langchain.workloads[0]) == ["image acme/langchain-app"]
 
 
 def test_assets_never_hold_keys() -> None:

@@ -1,0 +1,107 @@
+"""``k8s.workload.ai_egress_unrestricted``: an AI workload is restricted only when a policy that selects it restricts
+egress and none opens it (policies add up); its fix creates a NetworkPolicy that replaces none of the namespace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.unit.checks.kubernetes.kit import apply_fix, container, deployment, hits, inventory
+
+CHECK = "k8s.workload.ai_egress_unrestricted"
+AI = deployment({"containers": [container(image="ollama/ollama:0.3.0")]}, name="llm")
+DNS = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+TO_KUBE_DNS = {
+    "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+    "ports": DNS,
+}
+TO_OPENAI = {"to": [{"ipBlock": {"cidr": "162.159.140.245/32"}}], "ports": [{"protocol": "TCP", "port": 443}]}
+
+
+def policy(name: str, types: list[str], **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": "ns"},
+        "spec": {"podSelector": {"matchLabels": {"app": "llm"}}, "policyTypes": types, **spec},
+    }
+
+
+def egress(name: str, *rules: dict[str, Any]) -> dict[str, Any]:
+    return policy(name, ["Egress"], egress=list(rules))
+
+
+INGRESS_ONLY = policy("llm-egress", ["Ingress"], ingress=[{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}])
+CILIUM_WORLD = {
+    "apiVersion": "cilium.io/v2",
+    "kind": "CiliumNetworkPolicy",
+    "metadata": {"name": "to-world", "namespace": "ns"},
+    "spec": {"endpointSelector": {"matchLabels": {"app": "llm"}}, "egress": [{"toEntities": ["world"]}]},
+}
+
+UNRESTRICTED = {
+    "allow all": [egress("all", {})],
+    "internet minus private ranges": [
+        egress("internet", {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "192.168.0.0/16"]}}]})
+    ],
+    "every IPv6 address": [egress("v6", TO_KUBE_DNS, {"to": [{"ipBlock": {"cidr": "::/0"}}]})],
+    "443 anywhere": [egress("https", {"ports": [{"protocol": "TCP", "port": 443}]})],
+    "a restricting and an allow-all policy": [egress("restrict", TO_KUBE_DNS, TO_OPENAI), egress("open", {})],
+    "cilium world": [CILIUM_WORLD],
+}
+
+RESTRICTED = {
+    "DNS to anywhere and one endpoint": [egress("dns", {"ports": DNS}, TO_OPENAI)],
+    "DNS and one endpoint": [egress("restrict", TO_KUBE_DNS, TO_OPENAI)],
+    "deny all": [egress("deny")],
+}
+
+
+@pytest.mark.parametrize("policies", UNRESTRICTED.values(), ids=UNRESTRICTED.keys())
+def test_a_policy_that_opens_egress_leaves_the_workload_unrestricted(policies: list[dict[str, Any]]) -> None:
+    [hit] = hits(CHECK, inventory(AI, *policies))
+    opener = policies[-1]
+    assert hit.evidence["egress_opened_by"] == [f"{opener['kind']}/{opener['metadata']['name']}"]
+    assert hit.fix is None  # a new policy would not close what another opens
+
+
+@pytest.mark.parametrize("policies", RESTRICTED.values(), ids=RESTRICTED.keys())
+def test_restricting_policies_and_dns_anywhere_pass(policies: list[dict[str, Any]]) -> None:
+    assert hits(CHECK, inventory(AI, *policies)) == []
+
+
+def test_without_a_policy_the_fix_creates_workload_egress() -> None:
+    [hit] = hits(CHECK, inventory(AI))
+    assert hit.fix is not None and hit.fix["create"]["metadata"] == {"name": "llm-egress", "namespace": "ns"}
+    assert "egress_opened_by" not in hit.evidence
+
+
+def test_the_fix_does_not_replace_a_policy_of_the_same_name() -> None:
+    other_namespace = {**egress("llm-egress-2"), "metadata": {"name": "llm-egress-2", "namespace": "other"}}
+    built = inventory(AI, INGRESS_ONLY, other_namespace)
+    [hit] = hits(CHECK, built)
+    assert hit.fix is not None
+    created = hit.fix["create"]["metadata"]["name"]
+    assert created == "llm-egress-2" and '"llm-egress"' not in hit.fix["kubectl"]
+    assert hit.fix["kubectl"].startswith("kubectl create -f -")  # refuses a same-named policy the scan missed
+    fixed = apply_fix(built, hit.fix)
+    assert hits(CHECK, fixed) == []
+    kept = [obj.body for obj in fixed.in_namespace("NetworkPolicy", "ns") if obj.name == "llm-egress"]
+    assert kept == [INGRESS_ONLY]
+
+
+def created_name(workload: str, *taken: str) -> str:
+    """The name of the policy the fix creates for the AI Deployment ``workload`` beside ingress-only ``taken``."""
+    named = deployment({"containers": [container(image="ollama/ollama:0.3.0")]}, name=workload)
+    others = [{**INGRESS_ONLY, "metadata": {"name": name, "namespace": "ns"}} for name in taken]
+    [hit] = hits(CHECK, inventory(named, *others))
+    assert hit.fix is not None
+    return str(hit.fix["create"]["metadata"]["name"])
+
+
+def test_policy_names_skip_every_taken_name_and_fit_dns_1123() -> None:
+    assert created_name("llm", "llm-egress", "llm-egress-2", "llm-egress-4") == "llm-egress-3"
+    cut = "a" * 245 + ".bcd"  # cut after the dot, which goes too: a name ends in a letter or digit
+    assert created_name(cut) == "a" * 245 + "-egress"
+    assert created_name(cut, "a" * 245 + "-egress") == "a" * 244 + "-egress-2"
+    assert len(created_name("x" * 253)) == len(created_name("x" * 253, "x" * 246 + "-egress")) == 253
