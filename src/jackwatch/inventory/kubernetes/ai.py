@@ -3,9 +3,10 @@
 An image says AI when a segment of its repository, or a word of one (split at ``-``, ``_``, ``.``), is the name of a
 catalogued AI package that is not ``general`` (``vllm``, ``langchain``, ``openai``…) or of a well-known model server
 (:data:`AI_IMAGE_WORDS`). The environment says AI when a variable's name names an LLM provider
-(``OPENAI_API_KEY``, ``ANTHROPIC_BASE_URL``, ``HF_TOKEN``…) or a literal value is an LLM key. The variables are those
-``env`` names and those ``envFrom`` makes of the keys of a ConfigMap or Secret of the inventory (after its
-``prefix``). Each signal is a reason, shown with the findings that depend on it.
+(``OPENAI_API_KEY``, ``ANTHROPIC_BASE_URL``, ``HF_TOKEN``…) or a value is an LLM key (a literal ``env`` value, a
+``command`` or ``args`` item, a value of a ConfigMap ``envFrom`` reads). The variables are those ``env`` names and
+those ``envFrom`` makes of the keys of a ConfigMap or Secret of the inventory (after its ``prefix``). Each signal is a
+reason, shown with the findings that depend on it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from functools import cache
 
 from jackwatch.inventory.catalog import AiCatalog
 from jackwatch.inventory.kubernetes.images import parse_image
-from jackwatch.inventory.kubernetes.inventory import Container, K8sInventory, Workload
+from jackwatch.inventory.kubernetes.inventory import Container, K8sInventory, KeyHolder, Workload
 from jackwatch.inventory.kubernetes.objects import mapping, sequence
 from jackwatch.secrets import Category
 
@@ -91,15 +92,22 @@ def _image_words(catalog: AiCatalog) -> frozenset[str]:
 def ai_signals(inventory: K8sInventory, workload: Workload, catalog: AiCatalog | None = None) -> list[str]:
     """Why ``workload`` (of ``inventory``) is an AI workload (empty when nothing says so):
     ``image vllm/vllm-openai:v0.6.0``, ``env OPENAI_API_KEY``, ``openai_api_key in env MODE``,
-    ``openai_api_key in args[1]``."""
+    ``openai_api_key in args[1]``, ``openai_api_key in ConfigMap app-config`` (read through ``envFrom``)."""
     words = _image_words(catalog or AiCatalog.load())
     reasons: list[str] = []
     for container in workload.containers:
         if container.image and _image_is_ai(container.image, words):
             reasons.append(f"image {container.image}")
         names = container.literal_env().keys() | _env_names(container.body.get("env"))
-        names |= _env_from_names(inventory, workload, container)
+        sources = _env_from(inventory, workload, container)
+        names |= {f"{prefix}{key}" for prefix, holder in sources for key in holder.keys}
         reasons.extend(f"env {name}" for name in names if set(name.upper().split("_")) & AI_ENV_WORDS)
+        reasons.extend(
+            f"{leak.kind} in {holder.obj.kind} {holder.obj.name}"
+            for _, holder in sources
+            for leak in holder.leaks
+            if leak.category is Category.LLM
+        )
         reasons.extend(
             f"{leak.kind} in env {leak.within}" for leak in container.env_leaks if leak.category is Category.LLM
         )
@@ -127,16 +135,15 @@ def _env_names(env: object) -> set[str]:
     return names
 
 
-def _env_from_names(inventory: K8sInventory, workload: Workload, container: Container) -> set[str]:
-    """The variables the container's ``envFrom`` makes: each key of the ConfigMaps (``configMapRef``) and Secrets
-    (``secretRef``, whose key names the inventory keeps) it names in the workload's namespace, after the entry's
-    ``prefix``. A source the inventory does not hold makes none."""
-    names: set[str] = set()
+def _env_from(inventory: K8sInventory, workload: Workload, container: Container) -> list[tuple[str, KeyHolder]]:
+    """The ConfigMaps (``configMapRef``) and Secrets (``secretRef``) the container's ``envFrom`` names in the
+    workload's namespace, with the entry's ``prefix``; a source the inventory does not hold is left out."""
+    found: list[tuple[str, KeyHolder]] = []
     for item in sequence(container.body.get("envFrom")):
         entry = mapping(item)
         prefix = entry.get("prefix")
-        prefix = prefix if isinstance(prefix, str) else ""
         for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
             holder = inventory.key_holder(kind, workload.obj.namespace, mapping(entry.get(field)).get("name"))
-            names.update(f"{prefix}{key}" for key in (holder.keys if holder else ()))
-    return names
+            if holder is not None:
+                found.append((prefix if isinstance(prefix, str) else "", holder))
+    return found

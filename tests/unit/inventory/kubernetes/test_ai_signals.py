@@ -7,6 +7,7 @@ import base64
 from datetime import UTC, datetime
 
 import pytest
+from tests.scanroots import openai_key
 
 from jackwatch.checks.kubernetes import run_checks
 from jackwatch.inventory.kubernetes import K8sInventory, build_inventory, read_manifest_text
@@ -111,3 +112,11 @@ def test_the_workload_asset_and_the_egress_check_see_the_env_from_signal() -> No
     [hit] = [f for f in run_checks(inventory, NOW).findings if f.rule_id == "k8s.workload.ai_egress_unrestricted"]
     assert hit.evidence["ai"] == ["env OPENAI_API_KEY"]
     assert TOKEN not in str(asset.attrs)
+
+
+def test_an_llm_key_in_a_configmap_read_through_env_from_says_ai_whatever_its_name() -> None:
+    key = openai_key(7)
+    text = manifests("envFrom: [{configMapRef: {name: llm-config}}]", data=f"{{SUPPORT_TOKEN: {key}}}")
+    assert signals(text) == ["openai_api_key in ConfigMap llm-config"]
+    assert key not in " ".join(signals(text))
+    assert signals(text.replace("envFrom: [{configMapRef: {name: llm-config}}]", "env: []")) == []
