@@ -3,7 +3,7 @@
 Pulled one at a time, a Bedrock invocation record goes from the reader (files, gunzip, parsing a record of a few KB,
 its compact event) straight through the reorder buffer, the spend ledger and the rules, and the parsing of the next
 record pushes the rules' state out of the CPU caches. Read :data:`READ_AHEAD` events ahead, each stage runs over a
-batch with its own data warm: invocation logs read 6–7 % faster on a quiet machine, 15–50 % with the other core
+batch with its own data warm: invocation logs read 6–7 % faster on a quiet machine, up to 50 % with the other core
 busy (``docs/benchmarks.md``), for about 20 MB of compact events held. Only sources whose events are small once
 read gain: CloudTrail events keep their whole record, and a batch of them is colder than the rules' state (a third
 slower, measured), so CloudTrail is read without. Which kinds are read ahead,
