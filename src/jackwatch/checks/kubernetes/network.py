@@ -12,7 +12,15 @@ from jackwatch.checks.kubernetes.common import registry, workload_hit
 from jackwatch.checks.kubernetes.fixes import Patch, create_fix
 from jackwatch.inventory.kubernetes import K8sInventory, K8sObject, Workload
 from jackwatch.inventory.kubernetes.ai import ai_signals
-from jackwatch.inventory.kubernetes.network import Exposure, egress_policies, exposures, opens_egress, selects
+from jackwatch.inventory.kubernetes.network import (
+    Exposure,
+    closes_egress,
+    egress_policies,
+    exposures,
+    opens_egress,
+    restricts_egress,
+    selects,
+)
 from jackwatch.inventory.kubernetes.objects import mapping, sequence
 
 _LOAD_BALANCER_FIELDS = (
@@ -65,18 +73,21 @@ def _service_fix(service: K8sObject) -> dict[str, Any]:
 
 @registry.check("k8s.workload.ai_egress_unrestricted")
 def ai_egress_unrestricted(inventory: K8sInventory) -> Iterator[Hit]:
-    """An AI workload (its images or environment say so) whose egress no NetworkPolicy restricts, or that a policy
-    selecting it opens to any destination (policies add up, so that one leaves egress open whatever the others allow;
-    no fix then: the opening rule is for people to narrow, and the evidence names its policies)."""
+    """An AI workload (its images or environment say so) whose egress no policy restricts, or that a policy selecting
+    it opens to any destination (policies add up, so that one leaves egress open whatever the others allow; no fix
+    then: the opening rule is for people to narrow, and the evidence names its policies). A Cilium deny rule that
+    closes egress to the world settles it, whatever the allow rules say."""
     for workload in inventory.checked_workloads:
         reasons = ai_signals(inventory, workload)
         if not reasons:
             continue
         policies = list(egress_policies(inventory, workload))
+        if any(closes_egress(policy) for policy in policies):
+            continue
         opening = [f"{policy.kind}/{policy.name}" for policy in policies if opens_egress(policy)]
         if opening:
             yield workload_hit(workload, evidence={"ai": reasons, "egress_opened_by": opening})
-        elif not policies:
+        elif not any(restricts_egress(policy) for policy in policies):
             yield workload_hit(workload, fix=_egress_fix(inventory, workload), evidence={"ai": reasons})
 
 

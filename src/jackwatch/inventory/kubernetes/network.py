@@ -4,10 +4,15 @@ select them.
 Selection follows Kubernetes: a Service selects the pods of its namespace whose labels include its ``selector``
 (an empty or missing selector selects none); a NetworkPolicy's ``podSelector`` (``matchLabels`` and
 ``matchExpressions``) selects pods of its namespace (an empty selector selects all); a CiliumNetworkPolicy's
-``endpointSelector`` likewise. An Ingress reaches the workloads of the Services its rules and default backend name.
+``endpointSelector`` likewise, and a CiliumClusterwideNetworkPolicy's pods of any namespace (which it may name with
+the ``io.kubernetes.pod.namespace`` label). An Ingress reaches the workloads of the Services its rules and default
+backend name.
 
-Egress follows Kubernetes too: once a policy that selects the pods applies to their egress, they may reach only the
-union of what every such policy allows, so a single policy that opens egress to any destination leaves it open.
+Egress follows Kubernetes and Cilium: once a policy that selects the pods applies to their egress (and puts them in
+default deny: every NetworkPolicy does, a Cilium policy unless its ``enableDefaultDeny.egress`` is false), they may
+reach only the union of what every such policy allows, so a single policy that opens egress to any destination
+leaves it open; and a Cilium ``egressDeny`` rule wins over every allow, so one that denies the world on every port
+closes egress to it whatever the others allow.
 """
 
 from __future__ import annotations
@@ -34,7 +39,27 @@ DNS_PORT = 53
 """The port an egress rule to any destination may allow without opening egress (name resolution)."""
 
 OPEN_CILIUM_ENTITIES = {"world", "world-ipv4", "world-ipv6", "all"}
-"""Cilium entities that include every address outside the cluster."""
+"""Cilium entities that include every address (IPv4, IPv6 or both) outside the cluster."""
+
+WORLD_CILIUM_ENTITIES = {"world", "all"}
+"""Cilium entities that include every address outside the cluster, of both families."""
+
+CILIUM_DESTINATIONS = (
+    "toEndpoints",
+    "toRequires",
+    "toEntities",
+    "toCIDR",
+    "toCIDRSet",
+    "toServices",
+    "toFQDNs",
+    "toGroups",
+    "toNodes",
+)
+"""The layer 3 destinations of a Cilium egress rule: a rule with ports and none of them allows every destination on
+those ports."""
+
+NAMESPACE_LABEL = "io.kubernetes.pod.namespace"
+"""The label Cilium gives every pod: its namespace (how a clusterwide policy selects the pods of one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,21 +167,54 @@ def exposures(inventory: K8sInventory) -> dict[str, list[Exposure]]:
 
 
 def egress_policies(inventory: K8sInventory, workload: Workload) -> Iterator[K8sObject]:
-    """The NetworkPolicies (and CiliumNetworkPolicies) that select ``workload``'s pods and apply to their egress:
-    with one of them, the pods may reach only the union of what these policies allow; egress is restricted when
-    there is one and none of them :func:`opens_egress`."""
-    for policy in inventory.in_namespace("NetworkPolicy", workload.obj.namespace):
+    """The NetworkPolicies, CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies that select ``workload``'s
+    pods and apply to their egress. Egress is restricted when one of them :func:`restricts_egress` and none
+    :func:`opens_egress`, or when one :func:`closes_egress`."""
+    namespace = workload.obj.namespace
+    for policy in inventory.in_namespace("NetworkPolicy", namespace):
         spec = mapping(policy.body.get("spec"))
         types = [str(kind) for kind in sequence(spec.get("policyTypes"))]
         restricts = "Egress" in types if types else "egress" in spec
         if restricts and selects(mapping(spec.get("podSelector")), workload.pod_labels):
             yield policy
-    for policy in inventory.in_namespace("CiliumNetworkPolicy", workload.obj.namespace):
+    labels = {**workload.pod_labels, NAMESPACE_LABEL: namespace or "default"}
+    cilium = [
+        *inventory.in_namespace("CiliumNetworkPolicy", namespace),
+        *inventory.of_kind("CiliumClusterwideNetworkPolicy"),
+    ]
+    for policy in cilium:
         spec = mapping(policy.body.get("spec"))
         if ("egress" in spec or "egressDeny" in spec) and selects(
-            _cilium_selector(mapping(spec.get("endpointSelector"))), workload.pod_labels
+            _cilium_selector(mapping(spec.get("endpointSelector"))), labels
         ):
             yield policy
+
+
+def restricts_egress(policy: K8sObject) -> bool:
+    """Whether ``policy`` puts the pods it selects in default deny for egress (only what some policy allows may
+    leave): a NetworkPolicy always, a Cilium policy unless its ``enableDefaultDeny.egress`` is false (a policy that
+    only adds what others allow)."""
+    if not _is_cilium(policy):
+        return True
+    return mapping(mapping(policy.body.get("spec")).get("enableDefaultDeny")).get("egress") is not False
+
+
+def closes_egress(policy: K8sObject) -> bool:
+    """Whether an ``egressDeny`` rule of a Cilium policy denies every address outside the cluster, of both
+    families, on every port: the entity ``world`` or ``all``, both ``world-ipv4`` and ``world-ipv6``, or a /0
+    CIDR of both families, without ``toPorts``. Deny rules win over every allow rule of every policy."""
+    if not _is_cilium(policy):
+        return False
+    rules = sequence(mapping(policy.body.get("spec")).get("egressDeny"))
+    return any(_denies_world(mapping(rule)) for rule in rules)
+
+
+def _denies_world(rule: Mapping[str, Any]) -> bool:
+    if rule.get("toPorts"):
+        return False
+    entities = {str(entity) for entity in sequence(rule.get("toEntities"))}
+    families = {network.version for network in map(_network, _cidrs(rule)) if network and network.prefixlen == 0}
+    return bool(entities & WORLD_CILIUM_ENTITIES) or {"world-ipv4", "world-ipv6"} <= entities or families == {4, 6}
 
 
 def opens_egress(policy: K8sObject) -> bool:
@@ -168,9 +226,11 @@ def opens_egress(policy: K8sObject) -> bool:
     ``world-ipv4``, ``world-ipv6``, ``all``) or its ``toCIDR``/``toCIDRSet`` a prefix of length 0. Its ports
     (``ports``; Cilium's ``toPorts``) go beyond DNS unless every one is port 53 (without an ``endPort`` past it):
     no ports, a port without a number, a named port or a range count as other ports. So ``egress: [{}]`` opens
-    egress and "DNS to anywhere" does not."""
+    egress and "DNS to anywhere" does not. A Cilium rule with ports and no destination (no ``toEndpoints``,
+    ``toEntities``, ``toCIDR``… a layer 4 rule) allows every destination on them, and a ``toFQDNs`` pattern ``*``
+    every name; an empty Cilium rule allows nothing."""
     rules = sequence(mapping(policy.body.get("spec")).get("egress"))
-    if policy.kind == "CiliumNetworkPolicy":
+    if _is_cilium(policy):
         return any(_cilium_rule_opens(mapping(rule)) for rule in rules)
     return any(_rule_opens(mapping(rule)) for rule in rules)
 
@@ -183,20 +243,39 @@ def _rule_opens(rule: Mapping[str, Any]) -> bool:
 
 def _cilium_rule_opens(rule: Mapping[str, Any]) -> bool:
     entities = {str(entity) for entity in sequence(rule.get("toEntities"))}
-    cidrs = [*sequence(rule.get("toCIDR")), *(mapping(entry).get("cidr") for entry in sequence(rule.get("toCIDRSet")))]
-    anywhere = bool(entities & OPEN_CILIUM_ENTITIES) or any(_all_addresses(cidr) for cidr in cidrs)
+    names = {str(mapping(entry).get("matchPattern")) for entry in sequence(rule.get("toFQDNs"))}
     port_rules = [mapping(entry) for entry in sequence(rule.get("toPorts"))]
+    anywhere = (
+        bool(entities & OPEN_CILIUM_ENTITIES)
+        or any(_all_addresses(cidr) for cidr in _cidrs(rule))
+        or "*" in names
+        or (bool(port_rules) and not any(rule.get(field) for field in CILIUM_DESTINATIONS))
+    )
     every_port = any(not sequence(entry.get("ports")) for entry in port_rules)  # a port rule without ports
     ports = [port for entry in port_rules for port in sequence(entry.get("ports"))]
     return anywhere and (every_port or not _dns_only(ports))
 
 
+def _cidrs(rule: Mapping[str, Any]) -> list[Any]:
+    """The CIDRs of a Cilium rule's ``toCIDR`` and ``toCIDRSet``."""
+    return [*sequence(rule.get("toCIDR")), *(mapping(entry).get("cidr") for entry in sequence(rule.get("toCIDRSet")))]
+
+
 def _all_addresses(cidr: Any) -> bool:
     """Whether ``cidr`` is a prefix of length 0 (every IPv4 or every IPv6 address)."""
+    network = _network(cidr)
+    return network is not None and network.prefixlen == 0
+
+
+def _network(cidr: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
-        return ipaddress.ip_network(str(cidr), strict=False).prefixlen == 0
+        return ipaddress.ip_network(str(cidr), strict=False)
     except ValueError:
-        return False
+        return None
+
+
+def _is_cilium(policy: K8sObject) -> bool:
+    return policy.kind in ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
 
 
 def _dns_only(ports: Sequence[Any]) -> bool:

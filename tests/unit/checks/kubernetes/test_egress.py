@@ -1,5 +1,6 @@
 """``k8s.workload.ai_egress_unrestricted``: an AI workload is restricted only when a policy that selects it restricts
-egress and none opens it (policies add up); its fix creates a NetworkPolicy that replaces none of the namespace."""
+egress and none opens it (policies add up), or a Cilium deny rule closes egress to the world (denies win); its fix
+creates a NetworkPolicy that replaces none of the namespace."""
 
 from __future__ import annotations
 
@@ -32,12 +33,28 @@ def egress(name: str, *rules: dict[str, Any]) -> dict[str, Any]:
 
 
 INGRESS_ONLY = policy("llm-egress", ["Ingress"], ingress=[{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}])
-CILIUM_WORLD = {
-    "apiVersion": "cilium.io/v2",
-    "kind": "CiliumNetworkPolicy",
-    "metadata": {"name": "to-world", "namespace": "ns"},
-    "spec": {"endpointSelector": {"matchLabels": {"app": "llm"}}, "egress": [{"toEntities": ["world"]}]},
-}
+
+
+def cilium(name: str, selector: dict[str, str], kind: str = "CiliumNetworkPolicy", **spec: Any) -> dict[str, Any]:
+    metadata = {"name": name} if kind == "CiliumClusterwideNetworkPolicy" else {"name": name, "namespace": "ns"}
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": kind,
+        "metadata": metadata,
+        "spec": {"endpointSelector": {"matchLabels": selector}, **spec},
+    }
+
+
+LLM = {"app": "llm"}
+CILIUM_WORLD = cilium("to-world", LLM, egress=[{"toEntities": ["world"]}])
+HTTPS_ANYWHERE = cilium("https", LLM, egress=[{"toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}])
+NAMESPACE_TO_WORLD = cilium(
+    "ns-to-world",
+    {"k8s:io.kubernetes.pod.namespace": "ns"},
+    "CiliumClusterwideNetworkPolicy",
+    egress=[{"toEntities": ["all"]}],
+)
+DENY_WORLD = cilium("no-world", {}, "CiliumClusterwideNetworkPolicy", egressDeny=[{"toEntities": ["world"]}])
 
 UNRESTRICTED = {
     "allow all": [egress("all", {})],
@@ -48,13 +65,43 @@ UNRESTRICTED = {
     "443 anywhere": [egress("https", {"ports": [{"protocol": "TCP", "port": 443}]})],
     "a restricting and an allow-all policy": [egress("restrict", TO_KUBE_DNS, TO_OPENAI), egress("open", {})],
     "cilium world": [CILIUM_WORLD],
+    "cilium 443 to any destination": [HTTPS_ANYWHERE],
+    "a clusterwide policy for the namespace": [NAMESPACE_TO_WORLD],
+    "a deny of one port does not close the rest": [
+        cilium("no-443", LLM, egressDeny=[{"toEntities": ["world"], "toPorts": [{"ports": [{"port": "443"}]}]}]),
+        CILIUM_WORLD,
+    ],
 }
 
 RESTRICTED = {
     "DNS to anywhere and one endpoint": [egress("dns", {"ports": DNS}, TO_OPENAI)],
     "DNS and one endpoint": [egress("restrict", TO_KUBE_DNS, TO_OPENAI)],
     "deny all": [egress("deny")],
+    "a clusterwide deny of the world beats an allow-all": [egress("open", {}), DENY_WORLD],
+    "a deny of the world in the policy that allows it": [
+        cilium("both", LLM, egress=[{"toEntities": ["all"]}], egressDeny=[{"toEntities": ["world"]}])
+    ],
+    "a clusterwide policy for another namespace, and a restricting one": [
+        {
+            **NAMESPACE_TO_WORLD,
+            "spec": {
+                **NAMESPACE_TO_WORLD["spec"],
+                "endpointSelector": {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "other"}},
+            },
+        },
+        egress("restrict", TO_KUBE_DNS),
+    ],
 }
+
+
+def test_a_cilium_policy_without_default_deny_restricts_nothing_by_itself() -> None:
+    allow_only = cilium(
+        "add-openai", LLM, egress=[{"toFQDNs": [{"matchName": "api.openai.com"}]}], enableDefaultDeny={"egress": False}
+    )
+    [hit] = hits(CHECK, inventory(AI, allow_only))
+    assert "egress_opened_by" not in hit.evidence and hit.fix is not None
+    assert hits(CHECK, apply_fix(inventory(AI, allow_only), hit.fix)) == []
+    assert hits(CHECK, inventory(AI, allow_only, cilium("lockdown", LLM, egress=[{}]))) == []
 
 
 @pytest.mark.parametrize("policies", UNRESTRICTED.values(), ids=UNRESTRICTED.keys())
