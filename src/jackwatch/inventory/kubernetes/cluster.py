@@ -1,9 +1,11 @@
 """Kubernetes objects from a live cluster, through the official ``kubernetes`` client (kubeconfig or in-cluster).
 
 Every workload kind, Pods, Services, Ingresses, NetworkPolicies, ServiceAccounts, RBAC roles and bindings,
-ConfigMaps and Secrets are listed (all namespaces, or the given ones), page by page. The responses are read as JSON
-as the API server sent them (nothing is lost to client models). A list the credentials may not read (403), or
-that the cluster does not serve (404), is recorded in ``denied`` and the inventory marked partial; a cluster that
+ConfigMaps and Secrets are listed (all namespaces, or the given ones), page by page, and Cilium's network policies
+where the cluster has them. The responses are read as JSON as the API server sent them (nothing is lost to client
+models). A list the credentials may not read (403), or that the cluster does not serve (404), is recorded in
+``denied`` and the inventory marked partial, except a custom resource the cluster does not define (404: Cilium is
+not installed, so there is nothing to miss); a cluster that
 cannot be reached at all is a :class:`~jackwatch.errors.SourceError`. Secret values go straight to the key detector
 (:func:`~jackwatch.inventory.kubernetes.inventory.build_inventory`) and are not kept.
 """
@@ -26,10 +28,15 @@ PAGE_SIZE = 500
 REQUEST_TIMEOUT = 30.0
 
 
+CUSTOM_OBJECTS = "CustomObjectsApi"
+
+
 @dataclass(frozen=True, slots=True)
 class Resource:
     """A listed resource: the client's API class, the method stem (``list_<stem>_for_all_namespaces``,
-    ``list_namespaced_<stem>``, or ``list_<stem>`` when cluster-scoped), its kind and apiVersion."""
+    ``list_namespaced_<stem>``, or ``list_<stem>`` when cluster-scoped; for a custom resource, its plural), its kind
+    and apiVersion. A custom resource (:data:`CUSTOM_OBJECTS`) is listed through the API of custom objects, and may
+    be missing from the cluster."""
 
     api: str
     stem: str
@@ -38,8 +45,15 @@ class Resource:
     namespaced: bool = True
 
     @property
+    def custom(self) -> bool:
+        """Whether it is a custom resource, which a cluster serves only when its definition is installed."""
+        return self.api == CUSTOM_OBJECTS
+
+    @property
     def plural(self) -> str:
         """The resource's name in messages."""
+        if self.custom:
+            return self.stem
         return self.kind.lower() + ("es" if self.kind.endswith(("s", "ss")) else "s")
 
 
@@ -65,6 +79,10 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("RbacAuthorizationV1Api", "role_binding", "RoleBinding", _RBAC),
     Resource("RbacAuthorizationV1Api", "cluster_role", "ClusterRole", _RBAC, namespaced=False),
     Resource("RbacAuthorizationV1Api", "cluster_role_binding", "ClusterRoleBinding", _RBAC, namespaced=False),
+    Resource(CUSTOM_OBJECTS, "ciliumnetworkpolicies", "CiliumNetworkPolicy", "cilium.io/v2"),
+    Resource(
+        CUSTOM_OBJECTS, "ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicy", "cilium.io/v2", False
+    ),
 )
 """What is listed, in this order."""
 
@@ -112,12 +130,20 @@ def list_objects(api: Any, stats: ReadStats, denied: list[str], namespaces: Sequ
                     stats.events_read += 1
                     yield obj
             except _Refused as refused:
-                denied.append(f"{_where(resource, namespace)}: {refused}")
+                if not (resource.custom and refused.status == _NOT_FOUND):  # a custom resource not defined here
+                    denied.append(f"{_where(resource, namespace)}: {refused}")
     stats.files_read += 1
 
 
 class _Refused(Exception):
-    """The API server answered but would not list (403, 404, 401…)."""
+    """The API server answered but would not list (403, 404, 401…): ``status`` is its HTTP status, if any."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+_NOT_FOUND = 404
 
 
 def _where(resource: Resource, namespace: str | None) -> str:
@@ -131,7 +157,14 @@ def _pages(api: Any, resource: Resource, namespace: str | None) -> Iterator[dict
 
     group = getattr(client, resource.api)(api)
     arguments: dict[str, Any]
-    if not resource.namespaced:
+    if resource.custom:
+        api_group, version = resource.api_version.split("/")
+        arguments = {"group": api_group, "version": version, "plural": resource.stem}
+        if namespace is None:
+            method = group.list_cluster_custom_object
+        else:
+            method, arguments["namespace"] = group.list_namespaced_custom_object, namespace
+    elif not resource.namespaced:
         method, arguments = getattr(group, f"list_{resource.stem}"), {}
     elif namespace is None:
         method, arguments = getattr(group, f"list_{resource.stem}_for_all_namespaces"), {}
@@ -144,7 +177,7 @@ def _pages(api: Any, resource: Resource, namespace: str | None) -> Iterator[dict
         try:
             response = method(limit=PAGE_SIZE, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **arguments)
         except ApiException as error:
-            raise _Refused(f"{error.status} {error.reason or ''}".strip()) from None
+            raise _Refused(f"{error.status} {error.reason or ''}".strip(), error.status) from None
         except (HTTPError, OSError) as error:
             host = getattr(getattr(api, "configuration", None), "host", "the cluster")
             raise SourceError(f"cannot reach the Kubernetes API at {host}: {error}") from None

@@ -19,6 +19,7 @@ CLUSTER_SCOPED = frozenset(
     {
         "APIService",
         "CertificateSigningRequest",
+        "CiliumClusterwideNetworkPolicy",
         "ClusterIssuer",
         "ClusterRole",
         "ClusterRoleBinding",

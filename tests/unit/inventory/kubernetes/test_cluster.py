@@ -296,3 +296,37 @@ def test_in_cluster_outside_a_pod_is_a_usage_error(monkeypatch: pytest.MonkeyPat
     run = run_cli("scan", "k8s", "--cluster", "--in-cluster", "--no-store")
     assert run.code == 2, run.describe()
     assert "cannot load the Kubernetes configuration: Service host/port is not set." in run.stderr
+
+
+CILIUM = "/apis/cilium.io/v2"
+
+
+def test_cilium_policies_are_listed_where_cilium_is_installed(fake_api: tuple[FakeApi, str], tmp_path: Path) -> None:
+    api, server = fake_api
+    api.items["/api/v1/pods"] = [pod("llm")]
+    api.items[f"{CILIUM}/ciliumnetworkpolicies"] = [
+        {"metadata": {"name": "to-world", "namespace": "ai"}, "spec": {"endpointSelector": {}, "egress": [{}]}}
+    ]
+    api.items[f"{CILIUM}/ciliumclusterwidenetworkpolicies"] = [
+        {"metadata": {"name": "no-world"}, "spec": {"endpointSelector": {}, "egressDeny": [{"toEntities": ["world"]}]}}
+    ]
+    built = read_cluster(kubeconfig(tmp_path, server))
+    assert not built.partial
+    [namespaced] = built.of_kind("CiliumNetworkPolicy")
+    [clusterwide] = built.of_kind("CiliumClusterwideNetworkPolicy")
+    assert (namespaced.namespace, namespaced.body["apiVersion"]) == ("ai", "cilium.io/v2")
+    assert clusterwide.namespace is None
+
+
+def test_a_cluster_without_cilium_is_not_partial_but_a_refusal_is(
+    fake_api: tuple[FakeApi, str], tmp_path: Path
+) -> None:
+    api, server = fake_api
+    api.missing = {f"{CILIUM}/ciliumnetworkpolicies", f"{CILIUM}/ciliumclusterwidenetworkpolicies"}
+    built = read_cluster(kubeconfig(tmp_path, server))
+    assert not built.partial and built.denied == []
+    api.missing = set()
+    api.forbidden = {f"{CILIUM}/namespaces/ai/ciliumnetworkpolicies"}
+    built = read_cluster(kubeconfig(tmp_path, server), namespaces=("ai",))
+    assert built.partial and built.denied == ["ciliumnetworkpolicies in ai: 403 Forbidden"]
+    assert f"{CILIUM}/ciliumclusterwidenetworkpolicies" in {urlsplit(path).path for path in api.requests}
