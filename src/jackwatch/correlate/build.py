@@ -179,7 +179,9 @@ class _Builder:
             for key in asset.attrs.get("keys") or ():
                 if isinstance(key, Mapping) and key.get("fingerprint"):
                     secret = self._secret(str(key["fingerprint"]), {"kind": key.get("kind")})
-                    reason = f"env {key.get('variable')}" if key.get("variable") else "environment"
+                    reason = (
+                        f"env {key['variable']}" if key.get("variable") else str(key.get("argument") or "environment")
+                    )
                     self.graph.add_edge(Edge(asset.ref, Rel.HOLDS, secret, Provenance.DECLARED, reason=reason))
 
     def _container_image(self, container: str, reference: str) -> None:

@@ -85,7 +85,8 @@ def workload_asset(workload: Workload, inventory: K8sInventory, exposed: list[di
 
 
 def container_asset(workload: Workload, container: Container, parent: str) -> Asset:
-    """A container of a workload: image, list, env variable names (never values), keys found (redacted)."""
+    """A container of a workload: image, list, env variable names (never values), keys found in its environment
+    (``variable``) and in its command and args (``argument``: ``args[1]``), by kind and fingerprint."""
     env_names = [
         str(mapping(item).get("name")) for item in sequence(container.body.get("env")) if mapping(item).get("name")
     ]
@@ -99,8 +100,14 @@ def container_asset(workload: Workload, container: Container, parent: str) -> As
             "list": container.field,
             "env": env_names,
             "keys": [
-                {"kind": leak.kind, "fingerprint": leak.fingerprint, "variable": leak.within}
-                for leak in container.env_leaks
+                *(
+                    {"kind": leak.kind, "fingerprint": leak.fingerprint, "variable": leak.within}
+                    for leak in container.env_leaks
+                ),
+                *(
+                    {"kind": leak.kind, "fingerprint": leak.fingerprint, "argument": leak.within}
+                    for leak in container.command_leaks
+                ),
             ],
         },
     )

@@ -326,3 +326,25 @@ def test_assets_never_hold_keys() -> None:
     assert workload_asset.attrs["ai"] is True and workload_asset.attrs["exposed"][0]["how"] == "LoadBalancer"
     assert container_asset.parent == workload_asset.id and container_asset.attrs["env"] == ["OPENAI_API_KEY"]
     assert key not in orjson.dumps([a.attrs for a in assets]).decode()
+
+
+def test_container_assets_list_the_keys_of_the_environment_and_the_command_line_without_them() -> None:
+    rng = random.Random(10)
+    in_env, in_args = openai_key(rng).secret, openai_key(rng).secret
+    container = {
+        "name": "app",
+        "image": "acme/openai-app:1",
+        "env": [{"name": "OPENAI_API_KEY", "value": in_env}],
+        "args": ["serve", f"--openai-key={in_args}"],
+    }
+    built = inventory(workload("Deployment", "ai", spec={"containers": [container]}))
+    [asset] = [a for a in inventory_assets(built) if a.kind == "k8s_container"]
+    keys = asset.attrs["keys"]
+    assert [(key["kind"], key.get("variable"), key.get("argument")) for key in keys] == [
+        ("openai_api_key", "OPENAI_API_KEY", None),
+        ("openai_api_key", None, "args[1]"),
+    ]
+    assert all(key["fingerprint"].startswith("sha256:") for key in keys)
+    assert keys[0]["fingerprint"] != keys[1]["fingerprint"]
+    shown = orjson.dumps(asset.attrs).decode()
+    assert in_env not in shown and in_args not in shown
