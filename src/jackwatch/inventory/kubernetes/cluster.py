@@ -51,10 +51,18 @@ class Resource:
 
     @property
     def plural(self) -> str:
-        """The resource's name in messages."""
+        """The resource's name in the API (``networkpolicies``), in messages and in RBAC rules."""
         if self.custom:
             return self.stem
-        return self.kind.lower() + ("es" if self.kind.endswith(("s", "ss")) else "s")
+        name = self.kind.lower()
+        if name.endswith("y"):
+            return name[:-1] + "ies"
+        return name + ("es" if name.endswith("s") else "s")
+
+    @property
+    def group(self) -> str:
+        """The resource's API group (``""`` for the core group)."""
+        return self.api_version.rpartition("/")[0]
 
 
 _RBAC = "rbac.authorization.k8s.io/v1"

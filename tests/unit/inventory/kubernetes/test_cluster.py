@@ -7,6 +7,7 @@ import base64
 import ipaddress
 import json
 import random
+import re
 import socket
 import ssl
 import threading
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import pytest
+import yaml
 from tests.e2e.runner import run_cli
 from tests.unit.secrets.samples import openai_key
 
@@ -330,3 +332,18 @@ def test_a_cluster_without_cilium_is_not_partial_but_a_refusal_is(
     built = read_cluster(kubeconfig(tmp_path, server), namespaces=("ai",))
     assert built.partial and built.denied == ["ciliumnetworkpolicies in ai: 403 Forbidden"]
     assert f"{CILIUM}/ciliumclusterwidenetworkpolicies" in {urlsplit(path).path for path in api.requests}
+
+
+def test_the_documented_read_only_role_grants_what_is_listed_and_nothing_more() -> None:
+    docs = (Path(__file__).parents[4] / "docs" / "kubernetes.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", docs, re.DOTALL)
+    [role] = [body for body in map(yaml.safe_load, blocks) if body.get("kind") == "ClusterRole"]
+    granted = {
+        (group, resource)
+        for rule in role["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+        if set(rule["verbs"]) == {"get", "list"}
+    }
+    assert granted == {(resource.group, resource.plural) for resource in RESOURCES}
+    assert {resource.plural for resource in RESOURCES} >= {"networkpolicies", "ingresses", "serviceaccounts"}
