@@ -224,7 +224,8 @@ class _Builder:
             attrs = asset.attrs
             self.graph.add_node(asset.ref, NodeKind.INGRESS, asset.name, ref=asset.ref, attrs=dict(attrs))
             self.node_of_asset[asset.id] = asset.ref
-            self.graph.add_edge(Edge(INTERNET, Rel.EXPOSES, asset.ref, Provenance.DECLARED, reason="Ingress"))
+            reason = str(attrs.get("kind") or "Ingress")  # an Ingress, or a Gateway API route
+            self.graph.add_edge(Edge(INTERNET, Rel.EXPOSES, asset.ref, Provenance.DECLARED, reason=reason))
             base = asset.ref.rsplit("/", 2)[0]  # k8s://cluster/namespace
             for name in attrs.get("services") or ():
                 service = services.get(f"{base}/Service/{name}")

@@ -80,8 +80,8 @@ NO_FIX: dict[str, str] = {
         "unless the key is also found in plain sight"
     ),
     "k8s.workload.internet_exposed": (
-        "an Ingress publishes the workload on purpose or by mistake: remove the rule, or put authentication and "
-        "source restrictions in front of it"
+        "an Ingress or a Gateway API route publishes the workload on purpose or by mistake: remove the rule, or put "
+        "authentication and source restrictions in front of it"
     ),
     "k8s.workload.ai_egress_unrestricted": (
         "the pods carry no labels that a NetworkPolicy could select (label them, then scan again for the policy), or "

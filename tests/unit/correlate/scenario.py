@@ -64,7 +64,8 @@ class App:
 
     name: str = "chat"
     exposed: str | None = "LoadBalancer"
-    """``LoadBalancer``, ``NodePort``, ``Ingress`` or ``None`` (a ClusterIP Service)."""
+    """``LoadBalancer``, ``NodePort``, ``Ingress``, ``HTTPRoute`` (through a Gateway) or ``None`` (a ClusterIP
+    Service)."""
     privileged: bool = False
     openai_key: bool = False
     aws_key: bool = False
@@ -130,6 +131,24 @@ spec:
           - path: /
             pathType: Prefix
             backend: {{service: {{name: {app.name}, port: {{number: 80}}}}}}
+"""
+    if app.exposed == "HTTPRoute":
+        text += f"""\
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: public, namespace: {NAMESPACE}}}
+spec:
+  gatewayClassName: aws-alb
+  listeners: [{{name: http, protocol: HTTP, port: 80}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: {app.name}, namespace: {NAMESPACE}}}
+spec:
+  parentRefs: [{{name: public}}]
+  rules:
+    - backendRefs: [{{name: {app.name}, port: 80}}]
 """
     return text
 

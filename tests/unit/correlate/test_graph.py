@@ -66,6 +66,17 @@ def test_an_ingress_is_exposed_and_routes_to_its_backend_service() -> None:
     assert not graph.graph.has_edge(INTERNET, SERVICE)
 
 
+def test_a_gateway_api_route_is_exposed_like_an_ingress() -> None:
+    graph = graph_of(App(exposed="HTTPRoute"))
+    route = "k8s://test/shop/HTTPRoute/chat"
+    [edge] = graph.edges_between(INTERNET, route)
+    assert edge.rel == Rel.EXPOSES and edge.reason == "HTTPRoute"
+    assert [graph.findings[f].rule_id for f in edge.findings] == ["k8s.workload.internet_exposed"]
+    assert rels(graph, route, SERVICE) == {Rel.ROUTES_TO}
+    assert rels(graph, SERVICE, WORKLOAD) == {Rel.SELECTS}
+    assert not graph.graph.has_edge(INTERNET, SERVICE)
+
+
 def test_a_service_whose_selector_misses_the_pod_labels_selects_nothing() -> None:
     other = App(name="worker", exposed=None, labels={})
     graph = graph_of(App(), other)

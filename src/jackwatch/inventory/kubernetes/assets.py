@@ -15,7 +15,14 @@ from jackwatch.inventory.catalog import AiCatalog
 from jackwatch.inventory.kubernetes.ai import ai_signals
 from jackwatch.inventory.kubernetes.images import parse_image
 from jackwatch.inventory.kubernetes.inventory import Container, K8sInventory, Workload
-from jackwatch.inventory.kubernetes.network import exposures, ingress_services, service_exposure
+from jackwatch.inventory.kubernetes.network import (
+    ROUTE_KINDS,
+    exposures,
+    ingress_services,
+    route_exposed,
+    route_services,
+    service_exposure,
+)
 from jackwatch.inventory.kubernetes.objects import K8sObject, mapping, sequence, string_map
 from jackwatch.model import Asset
 
@@ -47,6 +54,11 @@ def inventory_assets(inventory: K8sInventory, catalog: AiCatalog | None = None) 
     found.extend(
         _object_asset(obj, INGRESS, inventory.cluster, {"services": sorted(ingress_services(obj))})
         for obj in inventory.of_kind("Ingress")
+    )
+    found.extend(
+        _object_asset(obj, INGRESS, inventory.cluster, {"kind": obj.kind, "services": sorted(route_services(obj))})
+        for obj in inventory.of_kind(*ROUTE_KINDS)
+        if route_exposed(obj, inventory)
     )
     found.extend(
         _object_asset(obj, SERVICE_ACCOUNT, inventory.cluster, {"annotations": obj.annotations})

@@ -1,13 +1,13 @@
 """Kubernetes objects from a live cluster, through the official ``kubernetes`` client (kubeconfig or in-cluster).
 
 Every workload kind, Pods, Services, Ingresses, NetworkPolicies, ServiceAccounts, RBAC roles and bindings,
-ConfigMaps and Secrets are listed (all namespaces, or the given ones), page by page, and Cilium's network policies
-where the cluster has them. The responses are read as JSON as the API server sent them (nothing is lost to client
-models). A list the credentials may not read (403), or that the cluster does not serve (404), is recorded in
-``denied`` and the inventory marked partial, except a custom resource the cluster does not define (404: Cilium is
-not installed, so there is nothing to miss); a cluster that
-cannot be reached at all is a :class:`~jackwatch.errors.SourceError`. Secret values go straight to the key detector
-(:func:`~jackwatch.inventory.kubernetes.inventory.build_inventory`) and are not kept.
+ConfigMaps and Secrets are listed (all namespaces, or the given ones), page by page, and the Gateway API's Gateways
+and routes and Cilium's network policies where the cluster has them. The responses are read as JSON as the API
+server sent them (nothing is lost to client models). A list the credentials may not read (403), or that the
+cluster does not serve (404), is recorded in ``denied`` and the inventory marked partial, except a custom resource
+the cluster does not define (404: the Gateway API or Cilium is not installed, so there is nothing to miss); a
+cluster that cannot be reached at all is a :class:`~jackwatch.errors.SourceError`. Secret values go straight to the
+key detector (:func:`~jackwatch.inventory.kubernetes.inventory.build_inventory`) and are not kept.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class Resource:
 
 
 _RBAC = "rbac.authorization.k8s.io/v1"
+_GATEWAY = "gateway.networking.k8s.io/v1"
 
 RESOURCES: tuple[Resource, ...] = (
     Resource("CoreV1Api", "pod", "Pod", "v1"),
@@ -87,6 +88,9 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("RbacAuthorizationV1Api", "role_binding", "RoleBinding", _RBAC),
     Resource("RbacAuthorizationV1Api", "cluster_role", "ClusterRole", _RBAC, namespaced=False),
     Resource("RbacAuthorizationV1Api", "cluster_role_binding", "ClusterRoleBinding", _RBAC, namespaced=False),
+    Resource(CUSTOM_OBJECTS, "gateways", "Gateway", _GATEWAY),
+    Resource(CUSTOM_OBJECTS, "httproutes", "HTTPRoute", _GATEWAY),
+    Resource(CUSTOM_OBJECTS, "grpcroutes", "GRPCRoute", _GATEWAY),
     Resource(CUSTOM_OBJECTS, "ciliumnetworkpolicies", "CiliumNetworkPolicy", "cilium.io/v2"),
     Resource(
         CUSTOM_OBJECTS, "ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicy", "cilium.io/v2", False

@@ -6,7 +6,8 @@ Selection follows Kubernetes: a Service selects the pods of its namespace whose 
 ``matchExpressions``) selects pods of its namespace (an empty selector selects all); a CiliumNetworkPolicy's
 ``endpointSelector`` likewise, and a CiliumClusterwideNetworkPolicy's pods of any namespace (which it may name with
 the ``io.kubernetes.pod.namespace`` label). An Ingress reaches the workloads of the Services its rules and default
-backend name.
+backend name; a Gateway API route (HTTPRoute, GRPCRoute) those of the Services of its namespace its rules name, when
+it is attached to a Gateway that is not known to be internal.
 
 Egress follows Kubernetes and Cilium: once a policy that selects the pods applies to their egress (and puts them in
 default deny: every NetworkPolicy does, a Cilium policy unless its ``enableDefaultDeny.egress`` is false), they may
@@ -57,6 +58,11 @@ CILIUM_DESTINATIONS = (
 )
 """The layer 3 destinations of a Cilium egress rule: a rule with ports and none of them allows every destination on
 those ports."""
+
+ROUTE_KINDS = ("HTTPRoute", "GRPCRoute")
+"""Gateway API routes (``gateway.networking.k8s.io/v1``), which bring a Gateway's traffic to Services."""
+
+GATEWAY_GROUP = "gateway.networking.k8s.io"
 
 NAMESPACE_LABEL = "io.kubernetes.pod.namespace"
 """The label Cilium gives every pod: its namespace (how a clusterwide policy selects the pods of one)."""
@@ -140,6 +146,45 @@ def ingress_services(ingress: K8sObject) -> set[str]:
     return names
 
 
+def route_services(route: K8sObject) -> set[str]:
+    """The names of the Services of its own namespace a Gateway API route sends traffic to (its rules' ``backendRefs``
+    of kind Service, the default; a reference to another namespace needs a ReferenceGrant and is not followed)."""
+    names: set[str] = set()
+    for rule in sequence(mapping(route.body.get("spec")).get("rules")):
+        for ref in map(mapping, sequence(mapping(rule).get("backendRefs"))):
+            name, namespace = ref.get("name"), ref.get("namespace")
+            if ref.get("group", "") != "" or ref.get("kind", "Service") != "Service" or not isinstance(name, str):
+                continue
+            if namespace in (None, route.namespace) and name:
+                names.add(name)
+    return names
+
+
+def route_exposed(route: K8sObject, inventory: K8sInventory) -> bool:
+    """Whether a Gateway API route takes traffic from outside the cluster: it is attached to a Gateway (its
+    ``parentRefs``) and not every Gateway it is attached to is in the inventory and internal (an internal
+    load-balancer annotation in its ``spec.infrastructure.annotations``)."""
+    gateways = [
+        ref
+        for ref in map(mapping, sequence(mapping(route.body.get("spec")).get("parentRefs")))
+        if ref.get("group", GATEWAY_GROUP) == GATEWAY_GROUP and ref.get("kind", "Gateway") == "Gateway"
+    ]
+    if not gateways:
+        return False
+    known = {(gateway.namespace, gateway.name): gateway for gateway in inventory.of_kind("Gateway")}
+    for ref in gateways:
+        gateway = known.get((str(ref.get("namespace") or route.namespace), str(ref.get("name"))))
+        if gateway is None or not _internal_gateway(gateway):
+            return True
+    return False
+
+
+def _internal_gateway(gateway: K8sObject) -> bool:
+    infrastructure = mapping(mapping(gateway.body.get("spec")).get("infrastructure"))
+    annotations = {key: str(value).lower() for key, value in string_map(infrastructure.get("annotations")).items()}
+    return any(annotations.get(key) in values for key, values in INTERNAL_LB_ANNOTATIONS.items())
+
+
 def exposures(inventory: K8sInventory) -> dict[str, list[Exposure]]:
     """Every internet-facing path to each workload, by workload ref."""
     services = inventory.of_kind("Service")
@@ -155,14 +200,18 @@ def exposures(inventory: K8sInventory) -> dict[str, list[Exposure]]:
         for workload in workloads.get(service.namespace, []):
             if service_selects(service, workload):
                 found.setdefault(workload.ref, []).append(Exposure(service, how, service))
-    for ingress in inventory.of_kind("Ingress"):
-        for name in sorted(ingress_services(ingress)):
-            backend = by_name.get((ingress.namespace, name))
+    routes = [(ingress, ingress_services(ingress)) for ingress in inventory.of_kind("Ingress")]
+    routes += [
+        (route, route_services(route)) for route in inventory.of_kind(*ROUTE_KINDS) if route_exposed(route, inventory)
+    ]
+    for route, names in routes:
+        for name in sorted(names):
+            backend = by_name.get((route.namespace, name))
             if backend is None:
                 continue
             for workload in workloads.get(backend.namespace, []):
                 if service_selects(backend, workload):
-                    found.setdefault(workload.ref, []).append(Exposure(ingress, "Ingress", backend))
+                    found.setdefault(workload.ref, []).append(Exposure(route, route.kind, backend))
     return found
 
 
