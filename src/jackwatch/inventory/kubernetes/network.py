@@ -64,6 +64,17 @@ ROUTE_KINDS = ("HTTPRoute", "GRPCRoute")
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 
+INTERNAL_GATEWAY_CLASSES = frozenset(
+    {
+        "gke-l7-rilb",
+        "gke-l7-rilb-mc",
+        "gke-l7-cross-regional-internal-managed-mc",
+        "amazon-vpc-lattice",
+    }
+)
+"""GatewayClasses whose Gateways are internal by design (GKE's internal Application Load Balancers, Amazon VPC
+Lattice); a Gateway of any other class is public unless its infrastructure annotations say it is internal."""
+
 NAMESPACE_LABEL = "io.kubernetes.pod.namespace"
 """The label Cilium gives every pod: its namespace (how a clusterwide policy selects the pods of one)."""
 
@@ -163,7 +174,8 @@ def route_services(route: K8sObject) -> set[str]:
 def route_exposed(route: K8sObject, inventory: K8sInventory) -> bool:
     """Whether a Gateway API route takes traffic from outside the cluster: it is attached to a Gateway (its
     ``parentRefs``) and not every Gateway it is attached to is in the inventory and internal (an internal
-    load-balancer annotation in its ``spec.infrastructure.annotations``)."""
+    load-balancer annotation in its ``spec.infrastructure.annotations``, or a class of
+    :data:`INTERNAL_GATEWAY_CLASSES`)."""
     gateways = [
         ref
         for ref in map(mapping, sequence(mapping(route.body.get("spec")).get("parentRefs")))
@@ -180,7 +192,10 @@ def route_exposed(route: K8sObject, inventory: K8sInventory) -> bool:
 
 
 def _internal_gateway(gateway: K8sObject) -> bool:
-    infrastructure = mapping(mapping(gateway.body.get("spec")).get("infrastructure"))
+    spec = mapping(gateway.body.get("spec"))
+    if spec.get("gatewayClassName") in INTERNAL_GATEWAY_CLASSES:
+        return True
+    infrastructure = mapping(spec.get("infrastructure"))
     annotations = {key: str(value).lower() for key, value in string_map(infrastructure.get("annotations")).items()}
     return any(annotations.get(key) in values for key, values in INTERNAL_LB_ANNOTATIONS.items())
 

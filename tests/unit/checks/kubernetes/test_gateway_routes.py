@@ -64,6 +64,10 @@ EXPOSED = {
 }
 NOT_EXPOSED = {
     "an internal Gateway": [INTERNAL, route()],
+    "a Gateway of an internal class": [
+        {**gateway(), "spec": {**gateway()["spec"], "gatewayClassName": "gke-l7-rilb"}},
+        route(),
+    ],
     "no parent": [gateway(), route(parents=[])],
     "a mesh route (parent Service)": [gateway(), route(parents=[{"group": "", "kind": "Service", "name": "app"}])],
 }
