@@ -67,6 +67,7 @@ class Resource:
 
 _RBAC = "rbac.authorization.k8s.io/v1"
 _GATEWAY = "gateway.networking.k8s.io/v1"
+_GATEWAY_ALPHA = "gateway.networking.k8s.io/v1alpha2"
 
 RESOURCES: tuple[Resource, ...] = (
     Resource("CoreV1Api", "pod", "Pod", "v1"),
@@ -91,6 +92,9 @@ RESOURCES: tuple[Resource, ...] = (
     Resource(CUSTOM_OBJECTS, "gateways", "Gateway", _GATEWAY),
     Resource(CUSTOM_OBJECTS, "httproutes", "HTTPRoute", _GATEWAY),
     Resource(CUSTOM_OBJECTS, "grpcroutes", "GRPCRoute", _GATEWAY),
+    Resource(CUSTOM_OBJECTS, "tlsroutes", "TLSRoute", _GATEWAY_ALPHA),
+    Resource(CUSTOM_OBJECTS, "tcproutes", "TCPRoute", _GATEWAY_ALPHA),
+    Resource(CUSTOM_OBJECTS, "udproutes", "UDPRoute", _GATEWAY_ALPHA),
     Resource(CUSTOM_OBJECTS, "ciliumnetworkpolicies", "CiliumNetworkPolicy", "cilium.io/v2"),
     Resource(
         CUSTOM_OBJECTS, "ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicy", "cilium.io/v2", False

@@ -6,8 +6,8 @@ Selection follows Kubernetes: a Service selects the pods of its namespace whose 
 ``matchExpressions``) selects pods of its namespace (an empty selector selects all); a CiliumNetworkPolicy's
 ``endpointSelector`` likewise, and a CiliumClusterwideNetworkPolicy's pods of any namespace (which it may name with
 the ``io.kubernetes.pod.namespace`` label). An Ingress reaches the workloads of the Services its rules and default
-backend name; a Gateway API route (HTTPRoute, GRPCRoute) those of the Services of its namespace its rules name, when
-it is attached to a Gateway that is not known to be internal.
+backend name; a Gateway API route (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) those of the Services of its
+namespace its rules name, when it is attached to a Gateway that is not known to be internal.
 
 Egress follows Kubernetes and Cilium: once a policy that selects the pods applies to their egress (and puts them in
 default deny: every NetworkPolicy does, a Cilium policy unless its ``enableDefaultDeny.egress`` is false), they may
@@ -59,8 +59,9 @@ CILIUM_DESTINATIONS = (
 """The layer 3 destinations of a Cilium egress rule: a rule with ports and none of them allows every destination on
 those ports."""
 
-ROUTE_KINDS = ("HTTPRoute", "GRPCRoute")
-"""Gateway API routes (``gateway.networking.k8s.io/v1``), which bring a Gateway's traffic to Services."""
+ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
+"""Gateway API routes (``gateway.networking.k8s.io``: HTTP and gRPC in ``v1``, the others in ``v1alpha2``), which
+bring a Gateway's traffic to Services; all name them the same way (``rules[].backendRefs``)."""
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 

@@ -52,6 +52,10 @@ EXPOSED = {
     "a route to a public Gateway": [gateway(), route()],
     "a route to a Gateway the scan does not see": [route()],
     "a GRPCRoute": [gateway(), route(kind="GRPCRoute")],
+    "a TCPRoute (v1alpha2)": [
+        gateway(),
+        {**route(kind="TCPRoute"), "apiVersion": "gateway.networking.k8s.io/v1alpha2"},
+    ],
     "a Gateway of another namespace": [
         gateway(namespace="infra"),
         route(parents=[{"name": "public", "namespace": "infra"}]),
