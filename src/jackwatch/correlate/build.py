@@ -227,8 +227,12 @@ class _Builder:
             reason = str(attrs.get("kind") or "Ingress")  # an Ingress, or a Gateway API route
             self.graph.add_edge(Edge(INTERNET, Rel.EXPOSES, asset.ref, Provenance.DECLARED, reason=reason))
             base = asset.ref.rsplit("/", 2)[0]  # k8s://cluster/namespace
-            for name in attrs.get("services") or ():
-                service = services.get(f"{base}/Service/{name}")
+            cluster = base.rsplit("/", 1)[0]
+            for name in attrs.get("services") or ():  # a Service of another namespace is <namespace>/<name>
+                namespace, _, short = str(name).rpartition("/")
+                service = services.get(
+                    f"{cluster}/{namespace}/Service/{short}" if namespace else f"{base}/Service/{name}"
+                )
                 if service is not None:
                     edge = Edge(asset.ref, Rel.ROUTES_TO, service, Provenance.DECLARED, reason=f"backend {name}")
                     self.graph.add_edge(edge)
@@ -326,7 +330,8 @@ class _Builder:
         via = finding.evidence.get("exposed_by")
         if not isinstance(via, Mapping):
             return
-        base = finding.subject.rsplit("/", 2)[0]
+        cluster, namespace = finding.subject.rsplit("/", 3)[0], via.get("namespace")  # a route may be elsewhere
+        base = f"{cluster}/{namespace}" if namespace else finding.subject.rsplit("/", 2)[0]
         node = f"{base}/{via.get('kind')}/{via.get('name')}"
         if node in self.graph.nodes and self.graph.graph.has_edge(INTERNET, node):
             edge = Edge(INTERNET, Rel.EXPOSES, node, Provenance.DECLARED, finding.last_seen, findings=(finding.id,))

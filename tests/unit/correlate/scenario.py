@@ -64,7 +64,8 @@ class App:
 
     name: str = "chat"
     exposed: str | None = "LoadBalancer"
-    """``LoadBalancer``, ``NodePort``, ``Ingress``, ``HTTPRoute`` (through a Gateway) or ``None`` (a ClusterIP
+    """``LoadBalancer``, ``NodePort``, ``Ingress``, ``HTTPRoute`` (through a Gateway), ``shared HTTPRoute`` (a Gateway
+    and route of the ``edge`` namespace, which a ReferenceGrant lets reach the Service) or ``None`` (a ClusterIP
     Service)."""
     privileged: bool = False
     openai_key: bool = False
@@ -132,23 +133,35 @@ spec:
             pathType: Prefix
             backend: {{service: {{name: {app.name}, port: {{number: 80}}}}}}
 """
-    if app.exposed == "HTTPRoute":
+    if app.exposed in ("HTTPRoute", "shared HTTPRoute"):
+        shared = app.exposed == "shared HTTPRoute"
+        where = "edge" if shared else NAMESPACE
         text += f"""\
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
-metadata: {{name: public, namespace: {NAMESPACE}}}
+metadata: {{name: public, namespace: {where}}}
 spec:
   gatewayClassName: aws-alb
   listeners: [{{name: http, protocol: HTTP, port: 80}}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
-metadata: {{name: {app.name}, namespace: {NAMESPACE}}}
+metadata: {{name: {app.name}, namespace: {where}}}
 spec:
   parentRefs: [{{name: public}}]
   rules:
-    - backendRefs: [{{name: {app.name}, port: 80}}]
+    - backendRefs: [{{name: {app.name}, namespace: {NAMESPACE}, port: 80}}]
+"""
+        if shared:
+            text += f"""\
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {{name: from-edge, namespace: {NAMESPACE}}}
+spec:
+  from: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: edge}}]
+  to: [{{group: "", kind: Service}}]
 """
     return text
 

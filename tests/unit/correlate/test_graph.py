@@ -77,6 +77,16 @@ def test_a_gateway_api_route_is_exposed_like_an_ingress() -> None:
     assert not graph.graph.has_edge(INTERNET, SERVICE)
 
 
+def test_a_shared_gateways_route_reaches_a_service_of_another_namespace_that_grants_it() -> None:
+    graph = graph_of(App(exposed="shared HTTPRoute"))
+    route = "k8s://test/edge/HTTPRoute/chat"
+    [exposes] = graph.edges_between(INTERNET, route)
+    assert [graph.findings[f].subject for f in exposes.findings] == [WORKLOAD]  # the finding is about the workload
+    [edge] = graph.edges_between(route, SERVICE)
+    assert edge.rel == Rel.ROUTES_TO and edge.reason == "backend shop/chat"
+    assert rels(graph, SERVICE, WORKLOAD) == {Rel.SELECTS}
+
+
 def test_a_service_whose_selector_misses_the_pod_labels_selects_nothing() -> None:
     other = App(name="worker", exposed=None, labels={})
     graph = graph_of(App(), other)

@@ -56,7 +56,7 @@ def inventory_assets(inventory: K8sInventory, catalog: AiCatalog | None = None) 
         for obj in inventory.of_kind("Ingress")
     )
     found.extend(
-        _object_asset(obj, INGRESS, inventory.cluster, {"kind": obj.kind, "services": sorted(route_services(obj))})
+        _object_asset(obj, INGRESS, inventory.cluster, {"kind": obj.kind, "services": _route_backends(obj, inventory)})
         for obj in inventory.of_kind(*ROUTE_KINDS)
         if route_exposed(obj, inventory)
     )
@@ -139,6 +139,14 @@ def image_asset(reference: str) -> Asset:
             "digest": image.digest,
             "source": "kubernetes",
         },
+    )
+
+
+def _route_backends(route: K8sObject, inventory: K8sInventory) -> list[str]:
+    """A route's Services by name, ``<namespace>/<name>`` for those of another namespace (a name has no ``/``)."""
+    return sorted(
+        name if namespace == route.namespace else f"{namespace}/{name}"
+        for namespace, name in route_services(route, inventory)
     )
 
 

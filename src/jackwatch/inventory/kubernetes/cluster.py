@@ -95,6 +95,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource(CUSTOM_OBJECTS, "tlsroutes", "TLSRoute", _GATEWAY_ALPHA),
     Resource(CUSTOM_OBJECTS, "tcproutes", "TCPRoute", _GATEWAY_ALPHA),
     Resource(CUSTOM_OBJECTS, "udproutes", "UDPRoute", _GATEWAY_ALPHA),
+    Resource(CUSTOM_OBJECTS, "referencegrants", "ReferenceGrant", "gateway.networking.k8s.io/v1beta1"),
     Resource(CUSTOM_OBJECTS, "ciliumnetworkpolicies", "CiliumNetworkPolicy", "cilium.io/v2"),
     Resource(
         CUSTOM_OBJECTS, "ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicy", "cilium.io/v2", False

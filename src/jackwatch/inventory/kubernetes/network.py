@@ -6,8 +6,9 @@ Selection follows Kubernetes: a Service selects the pods of its namespace whose 
 ``matchExpressions``) selects pods of its namespace (an empty selector selects all); a CiliumNetworkPolicy's
 ``endpointSelector`` likewise, and a CiliumClusterwideNetworkPolicy's pods of any namespace (which it may name with
 the ``io.kubernetes.pod.namespace`` label). An Ingress reaches the workloads of the Services its rules and default
-backend name; a Gateway API route (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) those of the Services of its
-namespace its rules name, when it is attached to a Gateway that is not known to be internal.
+backend name; a Gateway API route (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) those of the Services its
+rules name (in its namespace, or in another one that grants it with a ReferenceGrant), when it is attached to a
+Gateway that is not known to be internal.
 
 Egress follows Kubernetes and Cilium: once a policy that selects the pods applies to their egress (and puts them in
 default deny: every NetworkPolicy does, a Cilium policy unless its ``enableDefaultDeny.egress`` is false), they may
@@ -158,18 +159,38 @@ def ingress_services(ingress: K8sObject) -> set[str]:
     return names
 
 
-def route_services(route: K8sObject) -> set[str]:
-    """The names of the Services of its own namespace a Gateway API route sends traffic to (its rules' ``backendRefs``
-    of kind Service, the default; a reference to another namespace needs a ReferenceGrant and is not followed)."""
-    names: set[str] = set()
+def route_services(route: K8sObject, inventory: K8sInventory) -> set[tuple[str | None, str]]:
+    """The Services (namespace, name) a Gateway API route sends traffic to: its rules' ``backendRefs`` of kind Service
+    (the default), in its own namespace, or in another one whose ReferenceGrant lets routes of the route's kind and
+    namespace refer to that Service (or to every Service there)."""
+    found: set[tuple[str | None, str]] = set()
     for rule in sequence(mapping(route.body.get("spec")).get("rules")):
         for ref in map(mapping, sequence(mapping(rule).get("backendRefs"))):
-            name, namespace = ref.get("name"), ref.get("namespace")
+            name, namespace = ref.get("name"), ref.get("namespace") or route.namespace
             if ref.get("group", "") != "" or ref.get("kind", "Service") != "Service" or not isinstance(name, str):
                 continue
-            if namespace in (None, route.namespace) and name:
-                names.add(name)
-    return names
+            if name and (namespace == route.namespace or _granted(inventory, route, str(namespace), name)):
+                found.add((str(namespace), name))
+    return found
+
+
+def _granted(inventory: K8sInventory, route: K8sObject, namespace: str, service: str) -> bool:
+    """Whether a ReferenceGrant of ``namespace`` lets ``route`` (its kind, from its namespace) refer to ``service``."""
+    for grant in inventory.in_namespace("ReferenceGrant", namespace):
+        spec = mapping(grant.body.get("spec"))
+        sources = [mapping(item) for item in sequence(spec.get("from"))]
+        targets = [mapping(item) for item in sequence(spec.get("to"))]
+        if any(
+            item.get("group") == GATEWAY_GROUP
+            and item.get("kind") == route.kind
+            and item.get("namespace") == route.namespace
+            for item in sources
+        ) and any(
+            item.get("group", "") == "" and item.get("kind") == "Service" and item.get("name") in (None, service)
+            for item in targets
+        ):
+            return True
+    return False
 
 
 def route_exposed(route: K8sObject, inventory: K8sInventory) -> bool:
@@ -216,13 +237,18 @@ def exposures(inventory: K8sInventory) -> dict[str, list[Exposure]]:
         for workload in workloads.get(service.namespace, []):
             if service_selects(service, workload):
                 found.setdefault(workload.ref, []).append(Exposure(service, how, service))
-    routes = [(ingress, ingress_services(ingress)) for ingress in inventory.of_kind("Ingress")]
+    routes = [
+        (ingress, {(ingress.namespace, name) for name in ingress_services(ingress)})
+        for ingress in inventory.of_kind("Ingress")
+    ]
     routes += [
-        (route, route_services(route)) for route in inventory.of_kind(*ROUTE_KINDS) if route_exposed(route, inventory)
+        (route, route_services(route, inventory))
+        for route in inventory.of_kind(*ROUTE_KINDS)
+        if route_exposed(route, inventory)
     ]
     for route, names in routes:
-        for name in sorted(names):
-            backend = by_name.get((route.namespace, name))
+        for key in sorted(names, key=str):
+            backend = by_name.get(key)
             if backend is None:
                 continue
             for workload in workloads.get(backend.namespace, []):

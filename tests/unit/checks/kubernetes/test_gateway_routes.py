@@ -76,7 +76,7 @@ NOT_EXPOSED = {
     "a mesh route (parent Service)": [gateway(), route(parents=[{"group": "", "kind": "Service", "name": "app"}])],
 }
 FOREIGN_BACKENDS = {
-    "a backend in another namespace (a ReferenceGrant's business)": {"name": "app", "namespace": "other", "port": 80},
+    "a backend in another namespace, without a ReferenceGrant": {"name": "app", "namespace": "other", "port": 80},
     "a backend that is not a Service": {"group": "example.com", "kind": "Bucket", "name": "app"},
 }
 
@@ -106,3 +106,40 @@ def test_backends_outside_the_routes_namespace_or_not_services_are_not_followed(
     assert hits(CHECK, built) == []
     [asset] = [a for a in inventory_assets(built) if a.kind == "k8s_ingress"]
     assert asset.attrs["services"] == []  # the route is an entry point all the same
+
+
+def reference_grant(kind: str = "HTTPRoute", source: str = "ns", **target: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1beta1",
+        "kind": "ReferenceGrant",
+        "metadata": {"name": "from-ns", "namespace": "models"},
+        "spec": {
+            "from": [{"group": "gateway.networking.k8s.io", "kind": kind, "namespace": source}],
+            "to": [{"group": "", "kind": "Service", **target}],
+        },
+    }
+
+
+MODELS_APP = deployment({"containers": [{"name": "app", "image": "vllm/vllm-openai:v0.6.0"}]}, namespace="models")
+MODELS_SERVICE = {**SERVICE, "metadata": {"name": "app", "namespace": "models"}}
+TO_MODELS = {"name": "app", "namespace": "models", "port": 80}
+
+
+@pytest.mark.parametrize(
+    "grant", [reference_grant(), reference_grant(name="app")], ids=["every Service", "this Service"]
+)
+def test_a_reference_grant_lets_a_route_expose_a_service_of_another_namespace(grant: dict[str, Any]) -> None:
+    built = inventory(MODELS_APP, MODELS_SERVICE, gateway(), route(TO_MODELS), grant)
+    [hit] = hits(CHECK, built)
+    assert hit.subject == "k8s://test/models/Deployment/app" and hit.key == "HTTPRoute/chat"
+    [asset] = [a for a in inventory_assets(built) if a.kind == "k8s_ingress"]
+    assert asset.attrs["services"] == ["models/app"]
+
+
+@pytest.mark.parametrize(
+    "grant",
+    [reference_grant(kind="GRPCRoute"), reference_grant(source="other"), reference_grant(name="another")],
+    ids=["for another kind of route", "for another namespace", "for another Service"],
+)
+def test_a_grant_for_something_else_lets_nothing_through(grant: dict[str, Any]) -> None:
+    assert hits(CHECK, inventory(MODELS_APP, MODELS_SERVICE, gateway(), route(TO_MODELS), grant)) == []
