@@ -66,25 +66,24 @@ def test_an_ingress_is_exposed_and_routes_to_its_backend_service() -> None:
     assert not graph.graph.has_edge(INTERNET, SERVICE)
 
 
-def test_a_gateway_api_route_is_exposed_like_an_ingress() -> None:
-    graph = graph_of(App(exposed="HTTPRoute"))
-    route = "k8s://test/shop/HTTPRoute/chat"
-    [edge] = graph.edges_between(INTERNET, route)
-    assert edge.rel == Rel.EXPOSES and edge.reason == "HTTPRoute"
-    assert [graph.findings[f].rule_id for f in edge.findings] == ["k8s.workload.internet_exposed"]
-    assert rels(graph, route, SERVICE) == {Rel.ROUTES_TO}
+@pytest.mark.parametrize(
+    ("exposed", "route", "backend"),
+    [
+        ("HTTPRoute", "k8s://test/shop/HTTPRoute/chat", "backend chat"),
+        ("shared HTTPRoute", "k8s://test/edge/HTTPRoute/chat", "backend shop/chat"),  # a ReferenceGrant allows it
+    ],
+    ids=["in the namespace", "a shared Gateway's route"],
+)
+def test_a_gateway_api_route_is_exposed_like_an_ingress(exposed: str, route: str, backend: str) -> None:
+    graph = graph_of(App(exposed=exposed))
+    [exposes] = graph.edges_between(INTERNET, route)
+    assert exposes.rel == Rel.EXPOSES and exposes.reason == "HTTPRoute"
+    found = [graph.findings[f] for f in exposes.findings]
+    assert [(f.rule_id, f.subject) for f in found] == [("k8s.workload.internet_exposed", WORKLOAD)]
+    [routes] = graph.edges_between(route, SERVICE)
+    assert routes.rel == Rel.ROUTES_TO and routes.reason == backend
     assert rels(graph, SERVICE, WORKLOAD) == {Rel.SELECTS}
     assert not graph.graph.has_edge(INTERNET, SERVICE)
-
-
-def test_a_shared_gateways_route_reaches_a_service_of_another_namespace_that_grants_it() -> None:
-    graph = graph_of(App(exposed="shared HTTPRoute"))
-    route = "k8s://test/edge/HTTPRoute/chat"
-    [exposes] = graph.edges_between(INTERNET, route)
-    assert [graph.findings[f].subject for f in exposes.findings] == [WORKLOAD]  # the finding is about the workload
-    [edge] = graph.edges_between(route, SERVICE)
-    assert edge.rel == Rel.ROUTES_TO and edge.reason == "backend shop/chat"
-    assert rels(graph, SERVICE, WORKLOAD) == {Rel.SELECTS}
 
 
 def test_a_service_whose_selector_misses_the_pod_labels_selects_nothing() -> None:
