@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NATIVE := $(VENV)/.native
 SOURCES := aws_cloudtrail aws_bedrock_invocation llm_usage azure_openai gcp_auditlog openai_audit anthropic_activity syscall falco_alert
 
 .PHONY: demo test lint format bench docs clean
@@ -13,16 +14,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The compiled reader of invocation logs (native/): built when a Rust toolchain is there, else skipped.
+$(NATIVE): $(STAMP) native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs)
+	sh native/install.sh $(BIN)/python
+	touch $(NATIVE)
+
+demo: $(NATIVE)
 	$(BIN)/jackwatch demo
 
-test: $(STAMP)
+test: $(NATIVE)
 	$(BIN)/pytest -n auto -q
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests tools benchmarks examples
 	$(BIN)/ruff check src tests tools benchmarks examples
 	$(BIN)/mypy
+	PATH="$$PATH:$$HOME/.cargo/bin"; if command -v cargo >/dev/null; then cargo fmt --manifest-path native/Cargo.toml --check; fi
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests tools benchmarks examples
@@ -34,8 +41,8 @@ docs: $(STAMP)
 		$(BIN)/jackwatch rules fields $$source --output docs/fields/$$source.md || exit 1; \
 	done
 
-bench: $(STAMP)
+bench: $(NATIVE)
 	$(BIN)/python benchmarks/detect_throughput.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache native/target

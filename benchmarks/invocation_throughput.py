@@ -142,6 +142,10 @@ def main() -> None:
         print(f"generating {args.records} records into {corpus} …", file=sys.stderr)
         generator = [sys.executable, str(HERE / "generate_invocation_corpus.py"), "--records", str(args.records)]
         subprocess.run([*generator, "--out", str(corpus)], check=True)
+    from jackwatch.sources.bedrock_invocation.records import FORMAT
+
+    reader = "compiled (jackwatch-native)" if FORMAT.read_lines is not None else "Python (jackwatch-native not in use)"
+    print(f"invocation log reader: {reader}")
     rounds = Rounds(Path(__file__), MODES, corpus, args.rounds, "records")
     full = rounds.report(corpus, "jackwatch detect (full pack, pricing)", "ASN data, rules, prices", BASELINES)
     full_cpu = rounds.rates(full)[0]

@@ -11,7 +11,15 @@ from jackwatch import __version__
 def test_version_from_the_console_script() -> None:
     result = run_jackwatch("--version")
     assert result.code == 0, result.describe()
-    assert result.text.strip() == f"jackwatch {__version__}"
+    version, reader = result.text.strip().splitlines()
+    assert version == f"jackwatch {__version__}"
+    assert reader.startswith("invocation log reader: ")
+
+
+def test_version_says_the_compiled_reader_is_turned_off() -> None:
+    result = run_jackwatch("--version", env={"JACKWATCH_NATIVE": "0"})
+    assert result.code == 0, result.describe()
+    assert result.text.strip().splitlines()[1] == "invocation log reader: Python (JACKWATCH_NATIVE=0)"
 
 
 def test_help_lists_the_commands() -> None:

@@ -25,6 +25,7 @@ from jackwatch.cli import scan as scan_cli
 from jackwatch.cli import sensor as sensor_cli
 from jackwatch.cli import timeline as timeline_cli
 from jackwatch.errors import JackwatchError
+from jackwatch.sources.bedrock_invocation.native import reader_in_use
 
 EXIT_USAGE = 2
 
@@ -61,13 +62,19 @@ app.add_typer(sensor_cli.app, name="sensor")
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"jackwatch {__version__}")
+        typer.echo(f"jackwatch {__version__}\ninvocation log reader: {reader_in_use()}")
         raise typer.Exit()
 
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Show the version, and whether invocation logs are read by the compiled reader.",
+    ),
 ) -> None:
     """jackwatch: LLMjacking detection for AWS CloudTrail (more sources to come)."""
 

@@ -11,7 +11,7 @@ from jackwatch.secrets.detectors import DETECTORS, Candidate, Detector
 from jackwatch.secrets.redaction import fingerprint, redact
 from jackwatch.secrets.screen import Screen
 
-_CATALOGUE_SCREEN = Screen(DETECTORS)
+CATALOGUE_SCREEN = Screen(DETECTORS)
 
 PLACEHOLDER_MARKERS = ("EXAMPLE", "example", "XXXXXXXXXX", "xxxxxxxxxx")
 """Secrets that contain one of these are documentation samples (``AKIAIOSFODNN7EXAMPLE``), not leaks."""
@@ -60,7 +60,7 @@ def may_hold_secrets(*texts: str) -> bool:
     """Whether the quick tests of the catalogue let a detector run on one of ``texts``: when not, :func:`scan_text`
     finds nothing in any of them. The texts are tested at once, joined by line breaks, which end every run of key
     characters and are in no anchor."""
-    return _CATALOGUE_SCREEN.passes("\n".join(texts))
+    return CATALOGUE_SCREEN.passes("\n".join(texts))
 
 
 def find_secrets(text: str, detectors: Iterable[Detector] = DETECTORS) -> list[tuple[Detector, Candidate]]:
@@ -72,7 +72,7 @@ def find_secrets(text: str, detectors: Iterable[Detector] = DETECTORS) -> list[t
     kept (a service-account key is not also a bare private key).
     """
     catalogue = detectors if isinstance(detectors, tuple) else tuple(detectors)
-    screen = _CATALOGUE_SCREEN if catalogue is DETECTORS else Screen(catalogue)
+    screen = CATALOGUE_SCREEN if catalogue is DETECTORS else Screen(catalogue)
     wanted = screen.candidates(text)
     if not wanted:
         return []

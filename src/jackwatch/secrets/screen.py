@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from jackwatch.secrets.detectors import TOKEN_CHARACTERS, Detector
 
-_MARK = ord("!")
-_MARKS = bytes(_MARK if chr(byte) in TOKEN_CHARACTERS else ord(" ") for byte in range(256))
+MARK = ord("!")
+MARKS = bytes(MARK if chr(byte) in TOKEN_CHARACTERS else ord(" ") for byte in range(256))
 
 
 class Screen:
@@ -32,7 +32,7 @@ class Screen:
             for anchor in detector.anchors:
                 anchors.setdefault(anchor, set()).add(index)
         # (run of marks, detectors) by increasing length: a text without one run has none of the longer ones
-        self.runs = tuple((bytes([_MARK]) * length, frozenset(runs[length])) for length in sorted(runs))
+        self.runs = tuple((bytes([MARK]) * length, frozenset(runs[length])) for length in sorted(runs))
         self.anchors = tuple((anchor, frozenset(indexes)) for anchor, indexes in anchors.items())
         self.unscreened = frozenset(
             index for index, detector in enumerate(detectors) if not detector.min_run and not detector.anchors
@@ -66,4 +66,4 @@ class Screen:
 
 def _marked(text: str) -> bytes:
     """``text`` with each key character replaced by a mark, and anything else by a space."""
-    return text.encode(errors="surrogatepass").translate(_MARKS)
+    return text.encode(errors="surrogatepass").translate(MARKS)

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from jackwatch.errors import ConfigError, Location
 from jackwatch.model import Event
-from jackwatch.sources.bedrock_invocation.bodies import compact
+from jackwatch.sources.bedrock_invocation.bodies import COMPACT_KEY, compact
 from jackwatch.sources.bedrock_invocation.records import FORMAT, SOURCE, to_event
-from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, token_counts
+from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY
 from jackwatch.sources.cloudtrail.spec import S3Spec, parse_spec
 from jackwatch.sources.reading.context import ReadContext, ReadOptions
 from jackwatch.sources.reading.inputs import PathSpec, StdinSpec, local_inputs, read_context, read_local
@@ -84,9 +84,10 @@ def _spec(text: str) -> PathSpec | StdinSpec | S3Spec:
 
 
 def _compacted(events: Iterator[Event], stats: ReadStats) -> Iterator[Event]:
-    """The compact events, the problems of their token counts counted."""
+    """The compact events (the compiled reader makes them so), the problems of their token counts counted."""
     for event in events:
-        counts = event.memo[MEMO_KEY] = token_counts(event.raw)
-        for problem in counts.problems:
+        if COMPACT_KEY not in event.memo:
+            event = compact(event)
+        for problem in event.memo[MEMO_KEY].problems:
             stats.skip(problem.reason, Location(event.origin), f"request {event.id}: {problem.message}", records=0)
-        yield compact(event)
+        yield event

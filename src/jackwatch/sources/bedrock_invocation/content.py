@@ -19,7 +19,7 @@ from jackwatch.model import JSON_OBJECT
 
 GUARDRAIL_INTERVENED = "intervened"
 
-_NOT_TEXT = frozenset(
+NOT_TEXT = frozenset(
     {
         "role",
         "type",
@@ -47,7 +47,7 @@ BLOB_LENGTH = 2048
 
 _WHITESPACE = re.compile(r"\s")
 _GUARDRAIL_REASON = "guardrail blocked"
-_GUARDRAIL_KEYS = frozenset(
+GUARDRAIL_KEYS = frozenset(
     {"amazon-bedrock-guardrailAction", "stopReason", "stop_reason", "action", "amazon-bedrock-trace", "messageStop"}
 )
 """The keys of a body or chunk that can say a guardrail intervened (a chunk without any is skipped at once)."""
@@ -62,7 +62,7 @@ def guardrail_outcome(raw: Mapping[str, Any]) -> str | None:
     a ConverseStream event, and an ``amazon-bedrock-trace``
     whose guardrail ``actionReason`` starts with "Guardrail blocked".
     """
-    if any(_intervened(chunk) for chunk in chunks_with(_output_body(raw), _GUARDRAIL_KEYS)):
+    if any(_intervened(chunk) for chunk in chunks_with(_output_body(raw), GUARDRAIL_KEYS)):
         return GUARDRAIL_INTERVENED
     return None
 
@@ -133,7 +133,7 @@ def _gather(pairs: Iterable[tuple[object, Any]], found: list[str]) -> None:
     keys), so that one loop, without a list made per object, serves both; exact types are tested first.
     """
     for key, child in pairs:
-        if key in _NOT_TEXT:
+        if key in NOT_TEXT:
             continue
         kind = type(child)
         if kind is str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from jackwatch.model import Event
 from jackwatch.sources.bedrock_invocation.cloudwatch import is_log_event, unwrap_export_lines, unwrap_message
+from jackwatch.sources.bedrock_invocation.native import native_reader
 from jackwatch.sources.reading.layout import AwsLogsLayout
 from jackwatch.sources.reading.records import (
     RecordError,
@@ -77,8 +78,16 @@ def hourly_order(names: Iterable[str]) -> list[str]:
 LAYOUT = AwsLogsLayout("Bedrock model invocation log", frozenset({"BedrockModelInvocationLogs"}))
 """Bedrock's folder in the ``AWSLogs`` layout: ``AWSLogs/<account>/BedrockModelInvocationLogs/<region>/…``."""
 
+WRAPPER = "events"
+
 FORMAT = RecordFormat(
-    "Bedrock model invocation log", to_event, LAYOUT, wrapper="events", order=hourly_order, prepare=unwrap_export_lines
+    "Bedrock model invocation log",
+    to_event,
+    LAYOUT,
+    wrapper=WRAPPER,
+    order=hourly_order,
+    prepare=unwrap_export_lines,
+    read_lines=native_reader(WRAPPER, SOURCE, SCHEMA_TYPE),
 )
 """Invocation logs: JSON Lines (gzipped in S3), single records, arrays, and CloudWatch Logs events
-(``{"events": [{"message": …}]}``)."""
+(``{"events": [{"message": …}]}``); their JSON Lines lines read by the compiled reader when it is installed."""

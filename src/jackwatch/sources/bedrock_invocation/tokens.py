@@ -21,7 +21,7 @@ from jackwatch.model import JSON_OBJECT
 from jackwatch.sources.bedrock_invocation.content import chunks_with
 from jackwatch.sources.reading.records import shown
 
-_LOG_COUNTS = (
+LOG_COUNTS = (
     ("input", "input", "inputTokenCount"),
     ("output", "output", "outputTokenCount"),
     ("cache_read", "input", "cacheReadInputTokenCount"),
@@ -29,7 +29,7 @@ _LOG_COUNTS = (
 )
 """(count, part of the record, key) of the counts the log writes itself."""
 
-_USAGE_KEYS = {
+USAGE_KEYS = {
     "input_tokens": "input",
     "inputTokens": "input",
     "inputTokenCount": "input",
@@ -46,9 +46,9 @@ _USAGE_KEYS = {
 }
 """Usage keys of the model shapes, and the count each gives."""
 
-_USAGE_OBJECTS = ("usage", "amazon-bedrock-invocationMetrics")
-_NESTING = ("message", "metadata")
-_USAGE_HOLDERS = frozenset({*_NESTING, *_USAGE_OBJECTS})
+USAGE_OBJECTS = ("usage", "amazon-bedrock-invocationMetrics")
+USAGE_NESTING = ("message", "metadata")
+_USAGE_HOLDERS = frozenset({*USAGE_NESTING, *USAGE_OBJECTS})
 """Keys of a body or chunk that may hold a usage object, itself or under ``usage`` (Anthropic's ``message_start``
 ``message``, ConverseStream's ``metadata``); most chunks of a stream have none."""
 
@@ -84,12 +84,14 @@ class TokenCounts:
     problems: tuple[TokenProblem, ...] = ()
 
 
-def token_counts(raw: Mapping[str, Any]) -> TokenCounts:
-    """The token counts of an invocation record (see the module documentation)."""
+def token_counts(raw: Mapping[str, Any], usage: Mapping[str, int] | None = None) -> TokenCounts:
+    """The token counts of an invocation record (see the module documentation); ``usage`` is what its output
+    body's usage objects give (by count name), when already read."""
     problems: list[TokenProblem] = []
-    usage = _usage(raw.get("output"), problems)
+    if usage is None:
+        usage = _usage(raw.get("output"), problems)
     found: dict[str, int | None] = {}
-    for name, part, key in _LOG_COUNTS:
+    for name, part, key in LOG_COUNTS:
         section = raw.get(part)
         written = section.get(key) if isinstance(section, JSON_OBJECT) else None
         if type(written) is int and 0 <= written <= MAX_TOKEN_COUNT:
@@ -107,17 +109,17 @@ def token_counts(raw: Mapping[str, Any]) -> TokenCounts:
     return TokenCounts(input_tokens, output_tokens, found["cache_read"], found["cache_write"], total, tuple(problems))
 
 
-def _usage(output: object, problems: list[TokenProblem]) -> dict[str, int | None]:
+def _usage(output: object, problems: list[TokenProblem]) -> dict[str, int]:
     """The counts of the usage objects in the output body (in a stream, later chunks win)."""
     body = output.get("outputBodyJson") if isinstance(output, JSON_OBJECT) else None
-    found: dict[str, int | None] = {}
+    found: dict[str, int] = {}
     for chunk in chunks_with(body, _USAGE_HOLDERS):
-        inner = [holder.get("usage") for holder in map(chunk.get, _NESTING) if isinstance(holder, JSON_OBJECT)]
-        for usage in (*inner, *map(chunk.get, _USAGE_OBJECTS)):
+        inner = [holder.get("usage") for holder in map(chunk.get, USAGE_NESTING) if isinstance(holder, JSON_OBJECT)]
+        for usage in (*inner, *map(chunk.get, USAGE_OBJECTS)):
             if usage is None or not isinstance(usage, JSON_OBJECT):  # None told first: the mapping test is slow on it
                 continue
             for key, value in usage.items():
-                name = _USAGE_KEYS.get(key)
+                name = USAGE_KEYS.get(key)
                 if name is None:
                     continue
                 plain = type(value) is int and 0 <= value <= MAX_TOKEN_COUNT

@@ -288,12 +288,16 @@ def _reparse_line(text: bytes, number: int, error: orjson.JSONDecodeError, conve
 
 def _lines(data: bytes, convert: Converter, *, complete: bool) -> Generator[Event, None, int]:
     """JSON Lines held in memory; when incomplete, the last (partial) line is left out. Returns its number."""
-    lines = data.split(b"\n")
+    read = convert.read_lines
+    lines = data.split(b"\n") if read is None else read(data, convert.origin, complete)
     end_line = len(lines)
     if not complete and lines[-1]:
         lines.pop()
-    for number, text in enumerate(lines, 1):
-        yield from _line(text, number, convert)
+    for number, line in enumerate(lines, 1):
+        if isinstance(line, bytes):
+            yield from _line(line, number, convert)
+        elif (event := convert.accept(line)) is not None:
+            yield event
     return end_line
 
 
