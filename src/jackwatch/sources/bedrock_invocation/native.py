@@ -99,7 +99,9 @@ def native_reader(wrapper: str, source: str, schema_type: str) -> ReadLines | No
     reader = InvocationReader(rules, making)
 
     def read_lines(data: bytes, origin: str, complete: bool) -> list[Event | bytes]:
-        events, to_scan = reader.read_lines(data, origin, complete)
+        made: tuple[list[Event | bytes], list[tuple[Event, str | None, str | None]]]
+        made = reader.read_lines(data, origin, complete)
+        events, to_scan = made
         for event, prompt, completion in to_scan:
             event.memo[SECRETS_KEY] = secret_hits(prompt, completion, screened=True)
         return events
