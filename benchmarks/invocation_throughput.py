@@ -142,13 +142,12 @@ def main() -> None:
         print(f"generating {args.records} records into {corpus} …", file=sys.stderr)
         generator = [sys.executable, str(HERE / "generate_invocation_corpus.py"), "--records", str(args.records)]
         subprocess.run([*generator, "--out", str(corpus)], check=True)
-    from jackwatch.sources.bedrock_invocation.records import FORMAT
-
-    reader = "compiled (jackwatch-native)" if FORMAT.read_lines is not None else "Python (jackwatch-native not in use)"
-    print(f"invocation log reader: {reader}")
     rounds = Rounds(Path(__file__), MODES, corpus, args.rounds, "records")
     full = rounds.report(corpus, "jackwatch detect (full pack, pricing)", "ASN data, rules, prices", BASELINES)
     full_cpu = rounds.rates(full)[0]
+    from jackwatch.sources.bedrock_invocation.native import reader_in_use
+
+    print(f"invocation log reader: {reader_in_use()}")
     print(f"target {TARGET:,} records/s on one core: {'met' if full_cpu >= TARGET else 'not met'}")
     reading, after, whole = (rounds.micros(mode) for mode in (READING, AFTER_READING, "detect"))
     print(

@@ -23,6 +23,7 @@ def test_one_round_reports_rates_the_split_of_a_record_and_the_matches(tmp_path:
     lines = done.stdout.splitlines()
     assert lines[0].startswith(f"corpus: {tmp_path} ({RECORDS:,} records")
     assert any(line.startswith("jackwatch detect (full pack, pricing): ") for line in lines)
+    assert any(line.startswith("invocation log reader: ") for line in lines)
     split = next(line for line in lines if line.startswith("CPU per record: "))
     found = re.fullmatch(
         r"CPU per record: reading ([\d.]+) µs \(files, gunzip, parsing, compact events\), the rest (-?[\d.]+) µs"

@@ -100,7 +100,9 @@ def _secret_hits(event: Event) -> tuple[SecretHit, ...] | None:
 
 def _secrets(event: Event, _arg: str | None) -> tuple[str, ...] | None:
     hits = _secret_hits(event)
-    return None if hits is None else tuple(sorted({hit.kind for hit in hits}))
+    if not hits:  # no text, or nothing found: nearly every record
+        return None if hits is None else ()
+    return tuple(sorted({hit.kind for hit in hits}))
 
 
 def _secret_evidence(event: Event, _arg: str | None) -> tuple[str, ...] | None:
