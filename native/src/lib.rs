@@ -1,17 +1,18 @@
 //! jackwatch's compiled reader of Amazon Bedrock model invocation log lines.
 //!
-//! `InvocationReader.compact(line)` does for one JSON Lines line what the Python reader
+//! `InvocationReader.read_lines(data, origin, complete)` does for each line of JSON Lines what the Python reader
 //! (`jackwatch.sources.bedrock_invocation`) does for a usual record: it parses the line, keeps the record's
-//! identity, model and outcome keys as Python objects, and works out what the bodies say (the counts of their
-//! usage objects, whether a guardrail intervened, the prompt's length, and whether the text passes the secret
-//! scanner's quick test) in one pass over the JSON, without making the bodies into values. Every rule it follows
-//! is the Python reader's, and every constant comes from the Python reader when the reader is made.
+//! identity, model and outcome keys as Python objects, works out what the bodies say (the counts of their usage
+//! objects, whether a guardrail intervened, the prompt's length, and whether the text passes the secret scanner's
+//! quick test) in one pass over the JSON without making the bodies into values, and makes the compact event.
+//! Every rule it follows is the Python reader's, and every constant comes from the Python reader when the reader
+//! is made.
 //!
-//! Anything unusual (not valid UTF-8, not one JSON object, a record without a request id, a CloudWatch Logs
-//! event, a key written twice in a body, a count the Python reader would report as a problem, a fraction, a long
-//! string whose whitespace only Unicode's tables tell, non-ASCII text whose case the Python reader changes) makes
-//! `compact` return `None`, and the Python reader reads the line: what it returns is always what the Python
-//! reader works out.
+//! Anything unusual (not valid UTF-8, not one JSON object, a bad or missing field, a record without a request
+//! id, a CloudWatch Logs event, a key written twice in a body, a count the Python reader would report as a
+//! problem, a fraction where a whole number is kept, a time not written as Bedrock writes it, a long string whose
+//! whitespace only Unicode's tables tell, non-ASCII text whose case the Python reader changes) hands the line
+//! back, and the Python reader reads it: every event made here is the one the Python reader makes.
 
 mod json;
 mod walk;
