@@ -14,10 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The compiled reader of invocation logs (native/): built when a Rust toolchain is there, else skipped.
+# The compiled reader of invocation logs (native/): built when a Rust toolchain is there, else skipped (and tried
+# again next time).
 $(NATIVE): $(STAMP) native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs)
 	sh native/install.sh $(BIN)/python
-	touch $(NATIVE)
+	$(BIN)/python -c 'import jackwatch_native' 2>/dev/null && touch $(NATIVE) || true
 
 demo: $(NATIVE)
 	$(BIN)/jackwatch demo

@@ -18,6 +18,7 @@ import json
 import os
 import random
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -1246,3 +1247,18 @@ def test_a_line_damaged_anywhere_is_read_alike_or_left_to_the_python_reader(data
             del line[at]
     made = assert_reads_alike([bytes(line)])
     event("read by the compiled reader" if made[0] is not None else "left to the Python reader")
+
+
+def test_threads_reading_at_once_read_what_one_reads_alone() -> None:
+    """The reader keeps state between files (its shared strings): files read from several threads at once give the
+    events each gives read alone."""
+    files = [b"\n".join(json.dumps(record).encode() for record in usual_records()[start:]) for start in range(8)]
+    alone = [READ_LINES(data, ORIGIN, True) for data in files]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda data: READ_LINES(data, ORIGIN, True), files * 8))
+    for index, made in enumerate(together):
+        expected = alone[index % len(files)]
+        assert len(made) == len(expected)
+        for native, reference in zip(made, expected, strict=True):
+            assert isinstance(native, Event) and isinstance(reference, Event)
+            assert_same_event(native, reference)

@@ -17,6 +17,7 @@ import os
 from dataclasses import fields
 from datetime import UTC
 from importlib import metadata
+from threading import Lock
 
 from jackwatch.model import Event
 from jackwatch.secrets.scan import CATALOGUE_SCREEN
@@ -97,10 +98,12 @@ def native_reader(wrapper: str, source: str, schema_type: str) -> ReadLines | No
         "intervened": GUARDRAIL_INTERVENED,
     }
     reader = InvocationReader(rules, making)
+    one_at_a_time = Lock()  # the reader keeps state (its shared strings): threads take turns, a file at a time
 
     def read_lines(data: bytes, origin: str, complete: bool) -> list[Event | bytes]:
         made: tuple[list[Event | bytes], list[tuple[Event, str | None, str | None]]]
-        made = reader.read_lines(data, origin, complete)
+        with one_at_a_time:
+            made = reader.read_lines(data, origin, complete)
         events, to_scan = made
         for event, prompt, completion in to_scan:
             event.memo[SECRETS_KEY] = secret_hits(prompt, completion, screened=True)
