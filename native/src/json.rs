@@ -137,15 +137,25 @@ impl<'a> Parser<'a> {
 
     /// Appends the rest of a string (its opening quote read) to `out`, escapes decoded.
     pub fn string_into(&mut self, out: &mut String) -> Usual<()> {
+        self.string_rest(Some(out))
+    }
+
+    /// Reads the rest of a string (its opening quote read), appending it to `out` when there is one.
+    fn string_rest(&mut self, mut out: Option<&mut String>) -> Usual<()> {
         loop {
             let start = self.at;
             let end = self.plain_run()?;
-            out.push_str(&self.text[start..end]);
+            if let Some(out) = out.as_deref_mut() {
+                out.push_str(&self.text[start..end]);
+            }
             self.at = end + 1;
             if self.bytes[end] == b'"' {
                 return Ok(());
             }
-            out.push(self.escape()?);
+            let escaped = self.escape()?;
+            if let Some(out) = out.as_deref_mut() {
+                out.push(escaped);
+            }
         }
     }
 
@@ -313,14 +323,7 @@ impl<'a> Parser<'a> {
         match self.kind()? {
             Kind::String => {
                 self.open_string()?;
-                loop {
-                    let end = self.plain_run()?;
-                    self.at = end + 1;
-                    if self.bytes[end] == b'"' {
-                        return Ok(());
-                    }
-                    self.escape()?;
-                }
+                self.string_rest(None)
             }
             Kind::Object => {
                 self.object()?;

@@ -66,6 +66,7 @@ pub struct Rules {
     wrapper: String,
     kept_keys: Vec<KeptKey>,
     kept_counts: Vec<(KeptKey, Vec<KeptKey>)>,
+    fields: KeptFields,
     not_text: HashSet<String>,
     blob_length: usize,
     /// The key of each count of a usage object, and the index of the count (the log's counts, then the total).
@@ -147,85 +148,7 @@ impl InvocationReader {
     /// The reader of the Python reader's `rules`, making events of `making`.
     #[new]
     fn new(py: Python<'_>, rules: Handed, making: Making) -> PyResult<Self> {
-        let Handed {
-            wrapper,
-            kept_keys,
-            kept_counts,
-            unshared_keys,
-            not_text,
-            blob_length,
-            usage_keys,
-            usage_nesting,
-            usage_objects,
-            guardrail_keys,
-            log_counts,
-            max_count,
-            marks,
-            shortest_run,
-            anchors,
-            always_screened,
-        } = rules;
-        let invalid = |what: &str| pyo3::exceptions::PyValueError::new_err(what.to_owned());
-        let marks: [bool; 256] = marks
-            .try_into()
-            .map_err(|_| invalid("marks must have 256 entries"))?;
-        let unshared: HashSet<String> = unshared_keys.into_iter().collect();
-        let kept = |key: String| {
-            let name = PyString::new(py, &key).into();
-            let shared = !unshared.contains(&key);
-            (key, name, shared)
-        };
-        let mut count_names: Vec<String> = Vec::new();
-        let mut log_count_places = Vec::new();
-        for (name, part, key) in &log_counts {
-            let section = kept_counts
-                .iter()
-                .position(|(kept_part, _)| kept_part == part);
-            let place = section.and_then(|index| {
-                Some((index, kept_counts[index].1.iter().position(|k| k == key)?))
-            });
-            log_count_places.push(place.ok_or_else(|| invalid("a log count that is not kept"))?);
-            count_names.push(name.clone());
-        }
-        count_names.push(TOTAL.to_owned());
-        let usage_keys = usage_keys
-            .into_iter()
-            .map(|(key, name)| {
-                Ok((
-                    key,
-                    count_names
-                        .iter()
-                        .position(|known| *known == name)
-                        .ok_or_else(|| invalid("an unknown count"))?,
-                ))
-            })
-            .collect::<PyResult<_>>()?;
-        let chunk_keys = usage_nesting
-            .iter()
-            .chain(&usage_objects)
-            .chain(&guardrail_keys)
-            .cloned()
-            .collect();
-        let rules = Rules {
-            wrapper,
-            kept_keys: kept_keys.into_iter().map(kept).collect(),
-            kept_counts: kept_counts
-                .into_iter()
-                .map(|(part, keys)| (kept(part), keys.into_iter().map(kept).collect()))
-                .collect(),
-            not_text: not_text.into_iter().collect(),
-            blob_length,
-            usage_keys,
-            usage_nesting,
-            usage_objects,
-            chunk_keys,
-            max_count,
-            marks,
-            shortest_run,
-            anchors: anchors.into_iter().map(String::into_bytes).collect(),
-            always_screened,
-            log_counts: log_count_places,
-        };
+        let rules = Rules::handed(py, rules)?;
         Ok(InvocationReader {
             rules,
             making,
@@ -273,6 +196,95 @@ impl InvocationReader {
     }
 }
 
+/// Where the kept values a record's event is made of are among the kept keys.
+struct KeptFields {
+    schema_type: Option<usize>,
+    operation: Option<usize>,
+    request_id: Option<usize>,
+    timestamp: Option<usize>,
+    error_code: Option<usize>,
+}
+
+impl Rules {
+    /// The rules as the Python reader hands them over, with what is looked up for every record worked out once.
+    fn handed(py: Python<'_>, handed: Handed) -> PyResult<Self> {
+        let invalid = |what: &str| pyo3::exceptions::PyValueError::new_err(what.to_owned());
+        let marks: [bool; 256] = handed
+            .marks
+            .try_into()
+            .map_err(|_| invalid("marks must have 256 entries"))?;
+        let unshared: HashSet<String> = handed.unshared_keys.into_iter().collect();
+        let kept = |key: String| {
+            let name = PyString::new(py, &key).into();
+            let shared = !unshared.contains(&key);
+            (key, name, shared)
+        };
+        let kept_counts = handed.kept_counts;
+        let mut count_names: Vec<String> = Vec::new();
+        let mut log_counts = Vec::new();
+        for (name, part, key) in &handed.log_counts {
+            let section = kept_counts
+                .iter()
+                .position(|(kept_part, _)| kept_part == part);
+            let place = section.and_then(|index| {
+                Some((index, kept_counts[index].1.iter().position(|k| k == key)?))
+            });
+            log_counts.push(place.ok_or_else(|| invalid("a log count that is not kept"))?);
+            count_names.push(name.clone());
+        }
+        count_names.push(TOTAL.to_owned());
+        let usage_keys = handed
+            .usage_keys
+            .into_iter()
+            .map(|(key, name)| {
+                Ok((
+                    key,
+                    count_names
+                        .iter()
+                        .position(|known| *known == name)
+                        .ok_or_else(|| invalid("an unknown count"))?,
+                ))
+            })
+            .collect::<PyResult<_>>()?;
+        let chunk_keys = handed
+            .usage_nesting
+            .iter()
+            .chain(&handed.usage_objects)
+            .chain(&handed.guardrail_keys)
+            .cloned()
+            .collect();
+        let place = |name: &str| handed.kept_keys.iter().position(|key| key == name);
+        let fields = KeptFields {
+            schema_type: place("schemaType"),
+            operation: place("operation"),
+            request_id: place("requestId"),
+            timestamp: place("timestamp"),
+            error_code: place("errorCode"),
+        };
+        Ok(Rules {
+            wrapper: handed.wrapper,
+            kept_keys: handed.kept_keys.into_iter().map(kept).collect(),
+            kept_counts: kept_counts
+                .into_iter()
+                .map(|(part, keys)| (kept(part), keys.into_iter().map(kept).collect()))
+                .collect(),
+            fields,
+            not_text: handed.not_text.into_iter().collect(),
+            blob_length: handed.blob_length,
+            usage_keys,
+            usage_nesting: handed.usage_nesting,
+            usage_objects: handed.usage_objects,
+            chunk_keys,
+            max_count: handed.max_count,
+            marks,
+            shortest_run: handed.shortest_run,
+            anchors: handed.anchors.into_iter().map(String::into_bytes).collect(),
+            always_screened: handed.always_screened,
+            log_counts,
+        })
+    }
+}
+
 /// The texts of a record that the secret scanner must read: the prompt's and the completion's.
 type Texts = (PyObject, PyObject);
 
@@ -302,29 +314,27 @@ impl Rules {
         origin: &PyObject,
         shared: &mut SharedStrings,
     ) -> Usual<(PyObject, Option<Texts>)> {
-        let kept = |name: &str| {
-            let index = self.kept_keys.iter().position(|(key, _, _)| key == name)?;
-            found.kept[index].as_ref()
-        };
-        match kept("schemaType") {
+        let kept = |place: Option<usize>| found.kept[place?].as_ref();
+        let fields = &self.fields;
+        match kept(fields.schema_type) {
             None => {}
             Some(Value::String(schema)) if *schema == making.schema_type => {}
             _ => return Err(Unusual),
         }
         let (Some(Value::String(operation)), Some(Value::String(id))) =
-            (kept("operation"), kept("requestId"))
+            (kept(fields.operation), kept(fields.request_id))
         else {
             return Err(Unusual);
         };
         if operation.is_empty() || id.is_empty() {
             return Err(Unusual); // the Python reader reports it, or makes the id from the whole record
         }
-        let Some(Value::String(stamp)) = kept("timestamp") else {
+        let Some(Value::String(stamp)) = kept(fields.timestamp) else {
             return Err(Unusual);
         };
         let time = utc_time(py, stamp, &making.utc)?;
         let usage = self.usage(&found.chunks)?;
-        let counts = self.counts(&found, &usage, kept("errorCode"))?;
+        let counts = self.counts(&found, &usage, kept(fields.error_code))?;
         let slim = self.without_bodies(py, &found, shared)?;
         let intervened = self.intervened(&found.chunks)?;
 

@@ -14,7 +14,7 @@ from typing import Any
 from jackwatch.model import JSON_OBJECT, Event
 from jackwatch.secrets import SecretHit, may_hold_secrets, scan_text
 from jackwatch.sources.bedrock_invocation.content import completion_text, guardrail_outcome, prompt_text
-from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, TokenCounts, token_counts
+from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, token_counts
 
 GUARDRAIL_KEY = "bedrock.guardrail"
 SECRETS_KEY = "bedrock.secret_hits"
@@ -76,23 +76,11 @@ def compact(event: Event) -> Event:
     """The event with a record :func:`without_bodies`, and in its memo the token counts (when not there yet),
     the guardrail outcome, the secrets in the prompt and completion, and the prompt's length."""
     raw, memo = event.raw, event.memo
-    counts = memo[MEMO_KEY] if MEMO_KEY in memo else token_counts(raw)
+    if MEMO_KEY not in memo:
+        memo[MEMO_KEY] = token_counts(raw)
+    memo[GUARDRAIL_KEY] = guardrail_outcome(raw)
     prompt = prompt_text(raw)
-    prompt_chars = None if prompt is None else len(prompt)
-    remember(memo, counts, guardrail_outcome(raw), prompt_chars, secret_hits(prompt, completion_text(raw)))
-    return Event(event.source, event.name, event.time, event.id, without_bodies(raw), event.origin, memo)
-
-
-def remember(
-    memo: dict[str, Any],
-    counts: TokenCounts,
-    guardrail: str | None,
-    prompt_chars: int | None,
-    secrets: tuple[SecretHit, ...] | None,
-) -> None:
-    """Keep in a compact event's memo what its bodies say."""
-    memo[MEMO_KEY] = counts
-    memo[GUARDRAIL_KEY] = guardrail
-    memo[PROMPT_CHARS_KEY] = prompt_chars
-    memo[SECRETS_KEY] = secrets
+    memo[PROMPT_CHARS_KEY] = None if prompt is None else len(prompt)
+    memo[SECRETS_KEY] = secret_hits(prompt, completion_text(raw))
     memo[COMPACT_KEY] = True
+    return Event(event.source, event.name, event.time, event.id, without_bodies(raw), event.origin, memo)

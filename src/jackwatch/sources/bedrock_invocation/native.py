@@ -18,6 +18,7 @@ from dataclasses import fields
 from datetime import UTC
 from importlib import metadata
 from threading import Lock
+from typing import Any
 
 from jackwatch.model import Event
 from jackwatch.secrets.scan import CATALOGUE_SCREEN
@@ -47,24 +48,28 @@ UNSHARED_KEYS = ("timestamp", "requestId")
 """Kept keys whose values differ from record to record (the others' strings are made once and shared)."""
 
 
+def _compiled_reader() -> tuple[Any, str]:
+    """The compiled reader's class (``None`` when it is not in use), and which reader reads invocation log lines
+    (and why not the compiled one when it is not), in words."""
+    if os.environ.get("JACKWATCH_NATIVE", "1") == "0":
+        return None, "Python (JACKWATCH_NATIVE=0)"
+    try:
+        from jackwatch_native import InvocationReader
+    except ImportError:
+        return None, "Python (jackwatch-native is not installed)"
+    return InvocationReader, f"compiled (jackwatch-native {metadata.version('jackwatch-native')})"
+
+
 def reader_in_use() -> str:
     """Which reader reads invocation log lines, and why not the compiled one when it is not (for ``--version``)."""
-    if os.environ.get("JACKWATCH_NATIVE", "1") == "0":
-        return "Python (JACKWATCH_NATIVE=0)"
-    try:
-        return f"compiled (jackwatch-native {metadata.version('jackwatch-native')})"
-    except metadata.PackageNotFoundError:
-        return "Python (jackwatch-native is not installed)"
+    return _compiled_reader()[1]
 
 
 def native_reader(wrapper: str, source: str, schema_type: str) -> ReadLines | None:
     """The compiled reader of the lines of records (wrapped by ``wrapper``, of ``schema_type``) into events of
     ``source``; ``None`` when ``jackwatch-native`` is not installed or ``JACKWATCH_NATIVE`` is ``0``."""
-    if os.environ.get("JACKWATCH_NATIVE", "1") == "0":
-        return None
-    try:
-        from jackwatch_native import InvocationReader
-    except ImportError:
+    reader_class, _ = _compiled_reader()
+    if reader_class is None:
         return None
     counted = [field.name for field in fields(TokenCounts)][:5]
     if counted != [name for name, _, _ in LOG_COUNTS] + ["total"]:
@@ -97,7 +102,7 @@ def native_reader(wrapper: str, source: str, schema_type: str) -> ReadLines | No
         "memo_keys": [MEMO_KEY, GUARDRAIL_KEY, PROMPT_CHARS_KEY, SECRETS_KEY, COMPACT_KEY],
         "intervened": GUARDRAIL_INTERVENED,
     }
-    reader = InvocationReader(rules, making)
+    reader = reader_class(rules, making)
     one_at_a_time = Lock()  # the reader keeps state (its shared strings): threads take turns, a file at a time
 
     def read_lines(data: bytes, origin: str, complete: bool) -> list[Event | bytes]:

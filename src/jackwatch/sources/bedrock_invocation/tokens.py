@@ -84,12 +84,10 @@ class TokenCounts:
     problems: tuple[TokenProblem, ...] = ()
 
 
-def token_counts(raw: Mapping[str, Any], usage: Mapping[str, int] | None = None) -> TokenCounts:
-    """The token counts of an invocation record (see the module documentation); ``usage`` is what its output
-    body's usage objects give (by count name), when already read."""
+def token_counts(raw: Mapping[str, Any]) -> TokenCounts:
+    """The token counts of an invocation record (see the module documentation)."""
     problems: list[TokenProblem] = []
-    if usage is None:
-        usage = _usage(raw.get("output"), problems)
+    usage = _usage(raw.get("output"), problems)
     found: dict[str, int | None] = {}
     for name, part, key in LOG_COUNTS:
         section = raw.get(part)
