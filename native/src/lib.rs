@@ -77,7 +77,7 @@ pub struct Rules {
     max_count: u64,
     marks: [bool; 256],
     shortest_run: usize,
-    anchors: Vec<Vec<u8>>,
+    anchors: Vec<memmem::Finder<'static>>,
     always_screened: bool,
     /// (section, key) of each count the log writes, in the order of the first fields of the counts' class.
     log_counts: Vec<(usize, usize)>,
@@ -278,7 +278,11 @@ impl Rules {
             max_count: handed.max_count,
             marks,
             shortest_run: handed.shortest_run,
-            anchors: handed.anchors.into_iter().map(String::into_bytes).collect(),
+            anchors: handed
+                .anchors
+                .iter()
+                .map(|anchor| memmem::Finder::new(anchor).into_owned())
+                .collect(),
             always_screened: handed.always_screened,
             log_counts,
         })
@@ -544,28 +548,19 @@ impl Rules {
         run || self
             .anchors
             .iter()
-            .any(|anchor| memmem::find(text.as_bytes(), anchor).is_some())
+            .any(|anchor| anchor.find(text.as_bytes()).is_some())
     }
 
-    /// Whether `bytes` has a run of marked bytes as long as the shortest secret. Every such run covers one of
-    /// the positions `n - 1`, `2n - 1`… (`n` the run's length): only the runs through those are measured.
+    /// Whether `bytes` has a run of marked bytes as long as the shortest secret: each window of that length is
+    /// read from its end, and an unmarked byte moves the next window past it.
     fn has_run(&self, bytes: &[u8]) -> bool {
         let wanted = self.shortest_run;
-        let marked = |index: usize| self.marks[bytes[index] as usize];
-        let mut probe = wanted - 1;
-        while probe < bytes.len() {
-            if marked(probe) {
-                let before = (1..wanted)
-                    .take_while(|&back| back <= probe && marked(probe - back))
-                    .count();
-                let after = (1..wanted - before)
-                    .take_while(|&ahead| probe + ahead < bytes.len() && marked(probe + ahead))
-                    .count();
-                if before + 1 + after >= wanted {
-                    return true;
-                }
+        let mut start = 0;
+        while let Some(window) = bytes.get(start..start + wanted) {
+            match window.iter().rposition(|&byte| !self.marks[byte as usize]) {
+                None => return true,
+                Some(unmarked) => start += unmarked + 1,
             }
-            probe += wanted;
         }
         false
     }
