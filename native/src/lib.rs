@@ -56,6 +56,7 @@ struct InvocationReader {
     rules: Rules,
     making: Making,
     shared: SharedStrings,
+    principals: Principals,
 }
 
 /// A kept key: its name, the name as a Python string, and whether its string values are shared.
@@ -101,7 +102,11 @@ struct Making {
     #[pyo3(item)]
     schema_type: String,
     #[pyo3(item)]
-    memo_keys: [PyObject; 5],
+    memo_keys: [PyObject; 6],
+    #[pyo3(item)]
+    record_principal: PyObject,
+    #[pyo3(item)]
+    arn_principal: PyObject,
     #[pyo3(item)]
     intervened: PyObject,
 }
@@ -153,6 +158,7 @@ impl InvocationReader {
             rules,
             making,
             shared: SharedStrings::default(),
+            principals: Principals::default(),
         })
     }
 
@@ -203,6 +209,8 @@ struct KeptFields {
     request_id: Option<usize>,
     timestamp: Option<usize>,
     error_code: Option<usize>,
+    identity: Option<usize>,
+    account: Option<usize>,
 }
 
 impl Rules {
@@ -260,6 +268,8 @@ impl Rules {
             request_id: place("requestId"),
             timestamp: place("timestamp"),
             error_code: place("errorCode"),
+            identity: place("identity"),
+            account: place("accountId"),
         };
         Ok(Rules {
             wrapper: handed.wrapper,
@@ -302,8 +312,14 @@ impl InvocationReader {
         let text = std::str::from_utf8(line).map_err(|_| Unusual)?;
         let mut found = Found::default();
         walk(&self.rules, text, &mut found)?;
-        self.rules
-            .event(py, found, &self.making, origin, &mut self.shared)
+        self.rules.event(
+            py,
+            found,
+            &self.making,
+            origin,
+            &mut self.shared,
+            &mut self.principals,
+        )
     }
 }
 
@@ -317,6 +333,7 @@ impl Rules {
         making: &Making,
         origin: &PyObject,
         shared: &mut SharedStrings,
+        principals: &mut Principals,
     ) -> Usual<(PyObject, Option<Texts>)> {
         let kept = |place: Option<usize>| found.kept[place?].as_ref();
         let fields = &self.fields;
@@ -340,6 +357,13 @@ impl Rules {
         let usage = self.usage(&found.chunks)?;
         let counts = self.counts(&found, &usage, kept(fields.error_code))?;
         let slim = self.without_bodies(py, &found, shared)?;
+        let principal = principals.of(
+            py,
+            kept(fields.identity),
+            kept(fields.account),
+            slim,
+            making,
+        )?;
         let intervened = self.intervened(&found.chunks)?;
 
         // the prompt and the completion, joined by a line feed as the secret scanner's quick test reads them
@@ -373,8 +397,10 @@ impl Rules {
         };
         let counts = making.counts_class.call1(py, PyTuple::new(py, counts))?;
         let memo = memo_dict(py)?;
-        let [tokens_key, guardrail_key, chars_key, secrets_key, compact_key] = &making.memo_keys;
+        let [tokens_key, principal_key, guardrail_key, chars_key, secrets_key, compact_key] =
+            &making.memo_keys;
         memo.set_item(tokens_key, counts)?;
+        memo.set_item(principal_key, principal)?;
         memo.set_item(
             guardrail_key,
             if intervened {
@@ -678,6 +704,58 @@ impl SharedStrings {
         }
         self.0.insert(text.to_owned(), made.clone_ref(py));
         made
+    }
+}
+
+/// The principals of the identities read, each made once by the Python reader's `arn_principal`.
+#[derive(Default)]
+struct Principals {
+    made: HashMap<String, PyObject>,
+    /// The key of the identity being looked up: the account's length (`-` without one), the account, the ARN.
+    key: String,
+}
+
+impl Principals {
+    /// The principal of a record's `identity` in `account`, as the Python reader's `record_principal` works it
+    /// out: once per ARN and account when the identity is an ARN alone (as Bedrock writes it), else by it.
+    fn of(
+        &mut self,
+        py: Python<'_>,
+        identity: Option<&Value>,
+        account: Option<&Value>,
+        slim: &PyDict,
+        making: &Making,
+    ) -> Usual<PyObject> {
+        let arn = match identity {
+            Some(Value::Object(object)) if object.len() == 1 => object.get("arn"),
+            _ => None,
+        };
+        let account = match account {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(account)) => Some(Some(account.as_str())),
+            _ => None,
+        };
+        let (Some(Value::String(arn)), Some(account)) = (arn, account) else {
+            return Ok(making.record_principal.call1(py, (slim,))?);
+        };
+        self.key.clear();
+        match account {
+            Some(account) => {
+                self.key.push_str(&account.len().to_string());
+                self.key.push_str(account);
+            }
+            None => self.key.push('-'),
+        }
+        self.key.push_str(arn);
+        if let Some(made) = self.made.get(&self.key) {
+            return Ok(made.clone_ref(py));
+        }
+        let made = making.arn_principal.call1(py, (arn, account))?;
+        if self.made.len() >= SHARED_LIMIT {
+            self.made.clear();
+        }
+        self.made.insert(self.key.clone(), made.clone_ref(py));
+        Ok(made)
     }
 }
 

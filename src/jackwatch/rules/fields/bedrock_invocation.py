@@ -10,11 +10,10 @@ the reader's compact events (:mod:`jackwatch.sources.bedrock_invocation.bodies`)
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from operator import attrgetter
 
 from jackwatch.model import Event
-from jackwatch.normalize import ModelId, Principal, normalize_model_id, principal_from_record
+from jackwatch.normalize import ModelId, Principal, normalize_model_id
 from jackwatch.rules.fields import Extractor, Field, SourceFields
 from jackwatch.secrets import SecretHit
 from jackwatch.sources.bedrock_invocation.bodies import (
@@ -26,12 +25,12 @@ from jackwatch.sources.bedrock_invocation.bodies import (
     without_bodies,
 )
 from jackwatch.sources.bedrock_invocation.content import completion_text, guardrail_outcome, prompt_text
+from jackwatch.sources.bedrock_invocation.identity import PRINCIPAL_KEY, record_principal
 from jackwatch.sources.bedrock_invocation.records import SOURCE
 from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, TokenCounts, token_counts
 
 NAME_FIELD = "bedrock.operation"
 
-_PRINCIPAL = "bedrock.principal"
 _MODEL = "bedrock.model"
 _RETAINED = "retained"
 
@@ -45,23 +44,10 @@ def _string(key: str) -> Extractor:
 
 
 def _principal(event: Event) -> Principal:
-    found: Principal | None = event.memo.get(_PRINCIPAL)
+    found: Principal | None = event.memo.get(PRINCIPAL_KEY)
     if found is None:
-        raw = event.raw
-        identity, account = raw.get("identity"), raw.get("accountId")
-        arn = identity.get("arn") if type(identity) is dict and len(identity) == 1 else None
-        if type(arn) is str and (account is None or type(account) is str):
-            found = _principal_of(arn, account)
-        else:
-            found = principal_from_record({"userIdentity": identity, "recipientAccountId": account})
-        event.memo[_PRINCIPAL] = found
+        found = event.memo[PRINCIPAL_KEY] = record_principal(event.raw)
     return found
-
-
-@lru_cache(maxsize=16_384)
-def _principal_of(arn: str, account: str | None) -> Principal:
-    """The principal of an identity that is an ARN alone, as Bedrock logs it: worked out once per ARN."""
-    return principal_from_record({"userIdentity": {"arn": arn}, "recipientAccountId": account})
 
 
 def _model(event: Event) -> ModelId | None:

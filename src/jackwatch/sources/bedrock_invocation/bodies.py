@@ -14,6 +14,7 @@ from typing import Any
 from jackwatch.model import JSON_OBJECT, Event
 from jackwatch.secrets import SecretHit, may_hold_secrets, scan_text
 from jackwatch.sources.bedrock_invocation.content import completion_text, guardrail_outcome, prompt_text
+from jackwatch.sources.bedrock_invocation.identity import PRINCIPAL_KEY, record_principal
 from jackwatch.sources.bedrock_invocation.tokens import MEMO_KEY, token_counts
 
 GUARDRAIL_KEY = "bedrock.guardrail"
@@ -74,10 +75,11 @@ def secret_hits(*texts: str | None, screened: bool = False) -> tuple[SecretHit, 
 
 def compact(event: Event) -> Event:
     """The event with a record :func:`without_bodies`, and in its memo the token counts (when not there yet),
-    the guardrail outcome, the secrets in the prompt and completion, and the prompt's length."""
+    the principal, the guardrail outcome, the secrets in the prompt and completion, and the prompt's length."""
     raw, memo = event.raw, event.memo
     if MEMO_KEY not in memo:
         memo[MEMO_KEY] = token_counts(raw)
+    memo[PRINCIPAL_KEY] = record_principal(raw)
     memo[GUARDRAIL_KEY] = guardrail_outcome(raw)
     prompt = prompt_text(raw)
     memo[PROMPT_CHARS_KEY] = None if prompt is None else len(prompt)

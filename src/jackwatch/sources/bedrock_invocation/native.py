@@ -33,6 +33,7 @@ from jackwatch.sources.bedrock_invocation.bodies import (
     secret_hits,
 )
 from jackwatch.sources.bedrock_invocation.content import BLOB_LENGTH, GUARDRAIL_INTERVENED, GUARDRAIL_KEYS, NOT_TEXT
+from jackwatch.sources.bedrock_invocation.identity import PRINCIPAL_KEY, arn_principal, record_principal
 from jackwatch.sources.bedrock_invocation.tokens import (
     LOG_COUNTS,
     MAX_TOKEN_COUNT,
@@ -99,7 +100,9 @@ def native_reader(wrapper: str, source: str, schema_type: str) -> ReadLines | No
         "utc": UTC,
         "source": source,
         "schema_type": schema_type,
-        "memo_keys": [MEMO_KEY, GUARDRAIL_KEY, PROMPT_CHARS_KEY, SECRETS_KEY, COMPACT_KEY],
+        "memo_keys": [MEMO_KEY, PRINCIPAL_KEY, GUARDRAIL_KEY, PROMPT_CHARS_KEY, SECRETS_KEY, COMPACT_KEY],
+        "record_principal": record_principal,
+        "arn_principal": arn_principal,
         "intervened": GUARDRAIL_INTERVENED,
     }
     reader = reader_class(rules, making)

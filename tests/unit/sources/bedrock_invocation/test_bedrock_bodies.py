@@ -10,9 +10,11 @@ import orjson
 from tests.unit.secrets.samples import sample
 from tests.unit.sources.sourcekit import Reader, RecordFactory, json_lines, put
 
+from jackwatch.normalize import principal_from_record
 from jackwatch.rules.fields.bedrock_invocation import bedrock_invocation_fields
 from jackwatch.sources.bedrock_invocation import to_event
 from jackwatch.sources.bedrock_invocation.bodies import COMPACT_KEY, KEPT_KEYS, compact, without_bodies
+from jackwatch.sources.bedrock_invocation.identity import PRINCIPAL_KEY
 
 FIELDS = bedrock_invocation_fields()
 
@@ -61,3 +63,21 @@ def test_the_record_read_is_never_modified(record: RecordFactory) -> None:
     event = to_event(raw, "f")
     compact(event)
     assert raw == before and event.raw is raw
+
+
+def test_the_reader_works_out_who_made_each_call_once_per_identity(
+    tmp_path: Path, read: Reader, record: RecordFactory
+) -> None:
+    other_session = record(2)
+    other_session["identity"] = {"arn": other_session["identity"]["arn"].replace("i-0a1b", "i-9f8e")}
+    with_id = record(3)
+    with_id["identity"]["principalId"] = "AROAEXAMPLE:i-0a1b2c3d4e5f60718"
+    raws = [record(1), record(4), other_session, with_id]
+    events, _ = read([put(tmp_path / "a.jsonl", json_lines(raws))])
+    principals = [event.memo[PRINCIPAL_KEY] for event in events]
+    assert principals[0] is principals[1]  # one identity: one principal, made once
+    assert principals[2] is not principals[0] and principals[2].id == principals[0].id  # the role, not the session
+    assert principals[0].id == f"arn:aws:iam::{raws[0]['accountId']}:role/chat-backend"
+    for principal, raw in zip(principals, raws, strict=True):
+        expected = principal_from_record({"userIdentity": raw["identity"], "recipientAccountId": raw["accountId"]})
+        assert principal == expected
