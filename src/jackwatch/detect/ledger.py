@@ -22,8 +22,8 @@ from jackwatch.cost.table import PriceTable, UnknownPrice
 from jackwatch.model import CostBasis, CostFigures, Event, most_precise
 from jackwatch.rules.buckets import TimeBuckets
 from jackwatch.rules.condition import compile_condition, parse
-from jackwatch.rules.fields import SourceFields
-from jackwatch.rules.spec import field_reader
+from jackwatch.rules.fields import Extractor, SourceFields
+from jackwatch.rules.spec import field_extractor
 
 MINUTE = 60
 MINUTES_PER_HOUR = 60
@@ -100,35 +100,47 @@ _Kind = tuple[str, str, str | None, CostBasis]  # provider, model, region, basis
 _Key = tuple[int, _Kind]  # minute, kind
 
 
+_Read = tuple[Extractor, str | None]
+"""A field as the ledger reads it: ``extract(event, arg)``."""
+
+
 class _Reader:
     """One source's spend, read from its events through its fields (``None``: the source has no such field)."""
 
     def __init__(self, spec: SpendSource, fields: SourceFields) -> None:
         self.accepts = compile_condition(parse(spec.when), fields)
         self.principal = fields.principal
-        self.model = field_reader(fields, spec.model)
-        self.provider = field_reader(fields, spec.provider_field) if spec.provider_field else _constant(spec.provider)
-        self.region = field_reader(fields, spec.region) if spec.region else _nothing
-        self.request_id = field_reader(fields, spec.request_id) if spec.request_id else _nothing
-        self.tokens = _counts_reader(*(field_reader(fields, name) for name in spec.tokens)) if spec.tokens else None
-        self.usd = field_reader(fields, spec.usd) if spec.usd else None
-        self.hours = field_reader(fields, spec.hours) if spec.hours else _nothing
+        self.model = field_extractor(fields, spec.model)
+        self.provider = (
+            field_extractor(fields, spec.provider_field) if spec.provider_field else _constant(spec.provider)
+        )
+        self.region = field_extractor(fields, spec.region) if spec.region else _NOTHING
+        self.request_id = field_extractor(fields, spec.request_id) if spec.request_id else _NOTHING
+        self.tokens = _counts_reader(*(field_extractor(fields, name) for name in spec.tokens)) if spec.tokens else None
+        self.usd = field_extractor(fields, spec.usd) if spec.usd else None
+        self.hours = field_extractor(fields, spec.hours) if spec.hours else _NOTHING
         self.counts_calls = not spec.usd  # a billing row without a charge or tokens is not one call
 
+
+_NUMBER = (int, float)
 
 _Counts = tuple[int, int, int, int, bool]
 """The input, output, cache-read and cache-write counts of a call (a missing one is 0), and whether its input or
 output count was missing: its cost is then a lower bound, marked estimated (an embedding logs no output count)."""
 
 
-def _counts_reader(*reads: Callable[[Event], object]) -> Callable[[Event], _Counts | None]:
+def _counts_reader(
+    inputs: _Read, outputs: _Read, cache_reads: _Read, cache_writes: _Read
+) -> Callable[[Event], _Counts | None]:
     """The counts of an event, read from its input, output, cache-read and cache-write fields; ``None`` when it
     knows none of them."""
-    read_input, read_output, read_cache_read, read_cache_write = reads
+    (read_input, input_arg), (read_output, output_arg) = inputs, outputs
+    (read_cache_read, cache_read_arg), (read_cache_write, cache_write_arg) = cache_reads, cache_writes
 
     def counts(event: Event) -> _Counts | None:
-        input_count, output_count = _count(read_input(event)), _count(read_output(event))
-        cache_read, cache_write = _count(read_cache_read(event)), _count(read_cache_write(event))
+        input_count, output_count = _count(read_input(event, input_arg)), _count(read_output(event, output_arg))
+        cache_read = _count(read_cache_read(event, cache_read_arg))
+        cache_write = _count(read_cache_write(event, cache_write_arg))
         if input_count is None and output_count is None and cache_read is None and cache_write is None:
             return None
         partial = input_count is None or output_count is None
@@ -137,12 +149,11 @@ def _counts_reader(*reads: Callable[[Event], object]) -> Callable[[Event], _Coun
     return counts
 
 
-def _constant(value: str) -> Callable[[Event], object]:
-    return lambda _event: value
+def _constant(value: str) -> _Read:
+    return (lambda _event, _arg: value), None
 
 
-def _nothing(_event: Event) -> None:
-    return None
+_NOTHING: _Read = (lambda _event, _arg: None), None
 
 
 class SpendLedger:
@@ -180,12 +191,13 @@ class SpendLedger:
 
     def _record(self, reader: _Reader, event: Event) -> None:
         principal = reader.principal(event)
-        model, provider = reader.model(event), reader.provider(event)
+        (read_model, model_arg), (read_provider, provider_arg) = reader.model, reader.provider
+        model, provider = read_model(event, model_arg), read_provider(event, provider_arg)
         if not principal or not isinstance(model, str) or not isinstance(provider, str):
             return
-        usd = None if reader.usd is None else reader.usd(event)
+        usd = None if reader.usd is None else reader.usd[0](event, reader.usd[1])
         counts = None if reader.tokens is None else reader.tokens(event)
-        if isinstance(usd, int | float) and not isinstance(usd, bool):
+        if usd is not None and isinstance(usd, _NUMBER) and not isinstance(usd, bool):
             basis = CostBasis.BILLING
         elif counts is not None:
             basis = CostBasis.TOKENS
@@ -193,7 +205,8 @@ class SpendLedger:
             basis = CostBasis.INVOCATIONS
         else:
             return
-        region = reader.region(event)
+        read_region, region_arg = reader.region
+        region = read_region(event, region_arg)
         minute = self.minute_of(event.time)
         kind = (provider, model, region if isinstance(region, str) else None, basis)
         key = (minute, self.kinds.setdefault(kind, kind))
@@ -204,11 +217,11 @@ class SpendLedger:
         if use is None:
             use = uses[key] = _Use()
         use.invocations += 1
-        request_id = reader.request_id(event) if self.join else None
+        request_id = reader.request_id[0](event, reader.request_id[1]) if self.join else None
         if basis is CostBasis.BILLING:
             use.usd = (use.usd or Decimal(0)) + Decimal(str(usd))
-            hours = reader.hours(event)
-            span = max(1, round(hours)) if isinstance(hours, int | float) and not isinstance(hours, bool) else 1
+            hours = reader.hours[0](event, reader.hours[1])
+            span = max(1, round(hours)) if isinstance(hours, _NUMBER) and not isinstance(hours, bool) else 1
             first_hour = minute // MINUTES_PER_HOUR
             covered = use.billed_hours or range(first_hour, first_hour + 1)
             use.billed_hours = range(first_hour, max(covered.stop, first_hour + span))

@@ -31,6 +31,7 @@ from jackwatch.rules.spec import (
     RuleSpec,
     Sequence,
     SequenceStep,
+    field_extractor,
     field_reader,
     text_of,
 )
@@ -85,8 +86,8 @@ def compile_output(template: str, fields: SourceFields) -> Callable[[Event], str
 def _key_reader(fields: SourceFields, by: tuple[str, ...]) -> Callable[[Event], tuple[str, ...]]:
     """How a stateful rule reads its ``by`` key. The key is kept in the event's memo under a name made of
     ``by``: the rules that share a ``by`` read it once per event."""
-    readers = tuple(field_reader(fields, name) for name in by)
-    if not readers:
+    read = tuple(field_extractor(fields, name) for name in by)
+    if not read:
         return lambda event: ()
     slot = f"key({', '.join(by)})"
 
@@ -94,7 +95,7 @@ def _key_reader(fields: SourceFields, by: tuple[str, ...]) -> Callable[[Event], 
         memo = event.memo
         key: tuple[str, ...] | None = memo.get(slot)
         if key is None:
-            key = memo[slot] = tuple([text_of(read(event)) for read in readers])
+            key = memo[slot] = tuple([text_of(extract(event, arg)) for extract, arg in read])
         return key
 
     return key_of

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from jackwatch.model import Event
 from jackwatch.rules.buckets import TimeBuckets
-from jackwatch.rules.spec import CompiledRule, Match, Spike, field_reader
+from jackwatch.rules.spec import CompiledRule, Match, Spike, field_extractor
 
 SAMPLE = 10
 """Events of the current bucket a key keeps, to show with the match when the bucket spikes."""
@@ -54,7 +54,7 @@ class SpikeState:
         self.bucket_of = TimeBuckets(self.size, lambda seconds: math.floor(seconds / self.size)).of
         self.period = max(1, round(spec.season / spec.bucket)) if spec.season is not None else 1
         self.reach = spec.history * self.period
-        self.value_of = field_reader(rule.fields, spec.value) if spec.value is not None else None
+        self.value = field_extractor(rule.fields, spec.value) if spec.value is not None else None
         self.keys: dict[tuple[str, ...], _Key] = {}
         self.latest = -1
 
@@ -99,9 +99,10 @@ class SpikeState:
 
     def _amount(self, event: Event) -> float | None:
         """What the event adds to its bucket: 1, or its value (events without a number add nothing)."""
-        if self.value_of is None:
+        if self.value is None:
             return 1.0
-        value = self.value_of(event)
+        extract, arg = self.value
+        value = extract(event, arg)
         if type(value) is int:  # the usual count, told by its exact type
             return float(value)
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):

@@ -385,7 +385,8 @@ class _Writer:
             return f"{test}({read})"
         kind, expression, right = written
         expression = expression.format(value=value, right=self._object(right))
-        return f"({expression} if {self._is_of(kind, value, read)} else {test}({value}))"
+        # every test is false on a missing value: a missing field (as most are, for most rules) needs no call
+        return f"({expression} if {self._is_of(kind, value, read)} else ({value} is not None and {test}({value})))"
 
     def _is_of(self, kind: str, value: str, read: str) -> str:
         """Whether the field held by ``value`` (read by ``read``) is of type ``kind``; for text, kept in a variable
