@@ -88,11 +88,24 @@ impl<'a> Parser<'a> {
         Ok(None)
     }
 
+    /// A key and its colon. Keys are short and plain: their bytes are looked at one by one, and a key with an
+    /// escape or a control character is read as any string is.
     fn key(&mut self) -> Usual<Cow<'a, str>> {
         if self.peek()? != b'"' {
             return Err(Unusual);
         }
-        let key = self.string()?;
+        let start = self.at + 1;
+        let plain = self.bytes[start..]
+            .iter()
+            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+            .filter(|&length| self.bytes[start + length] == b'"');
+        let key = match plain {
+            Some(length) => {
+                self.at = start + length + 1;
+                Cow::Borrowed(&self.text[start..start + length])
+            }
+            None => self.string()?,
+        };
         self.eat(b':')?;
         Ok(key)
     }

@@ -23,7 +23,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyTuple, PyTzInfo};
 use serde_json::Value;
 
-use walk::{walk, Found, Object, Text};
+use walk::{walk, Chunk, Found, Text};
 
 /// A line the Python reader reads instead.
 struct Unusual;
@@ -494,7 +494,7 @@ impl Rules {
 
     /// The counts of the usage objects of the output body's chunks (later ones win), by count (the log's counts,
     /// then the total), as the Python reader reads them; a count it would report as a problem is unusual.
-    fn usage(&self, chunks: &[Object]) -> Usual<[Option<u64>; 5]> {
+    fn usage(&self, chunks: &[Chunk]) -> Usual<[Option<u64>; 5]> {
         let mut found = [None; 5];
         for chunk in chunks {
             let inner = self
@@ -516,7 +516,7 @@ impl Rules {
     }
 
     /// Whether a chunk of the output body says a guardrail intervened.
-    fn intervened(&self, chunks: &[Object]) -> Usual<bool> {
+    fn intervened(&self, chunks: &[Chunk]) -> Usual<bool> {
         for chunk in chunks {
             if guardrail_intervened(chunk)? {
                 return Ok(true);
@@ -761,7 +761,7 @@ impl Principals {
 
 /// Whether a body or chunk says a guardrail intervened (the Python reader's `_intervened`); text whose case
 /// the Python reader changes is unusual when it is not ASCII.
-fn guardrail_intervened(chunk: &Object) -> Usual<bool> {
+fn guardrail_intervened(chunk: &Chunk) -> Usual<bool> {
     if let Some(Value::String(action)) = chunk.get("amazon-bedrock-guardrailAction") {
         if !action.is_ascii() {
             return Err(Unusual);

@@ -8,13 +8,26 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use smallvec::SmallVec;
 
 use crate::json::{Kind, Parser};
 use crate::{Rules, Unusual, Usual};
 
-pub type Object = Map<String, Value>;
+/// The keys of a chunk of an output body that may say something about usage or a guardrail, with their values,
+/// in document order: a few, found by comparing names (an object with a key twice is unusual).
+#[derive(Default)]
+pub struct Chunk(SmallVec<[(String, Value); 2]>);
+
+impl Chunk {
+    /// The value of `key`, when the chunk has it.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value)
+    }
+}
 
 /// What the walk of one record finds.
 #[derive(Default)]
@@ -29,7 +42,7 @@ pub struct Found {
     pub completion: Option<Text>,
     /// The keys of each chunk of the output body that may say how many tokens were used or that a guardrail
     /// intervened (chunks without any are left out).
-    pub chunks: Vec<Object>,
+    pub chunks: Vec<Chunk>,
 }
 
 /// The text strings of a body put together as the Python reader puts them: one per line, or, in a stream (a
@@ -201,7 +214,7 @@ fn walk_value(
     rules: &Rules,
     parser: &mut Parser<'_>,
     text: &mut Text,
-    mut chunks: Option<&mut Vec<Object>>,
+    mut chunks: Option<&mut Vec<Chunk>>,
     level: Level,
 ) -> Usual<()> {
     match parser.kind()? {
@@ -249,11 +262,11 @@ fn walk_object(
     rules: &Rules,
     parser: &mut Parser<'_>,
     text: &mut Text,
-    chunks: Option<&mut Vec<Object>>,
+    chunks: Option<&mut Vec<Chunk>>,
 ) -> Usual<()> {
     parser.object()?;
     let mut seen = Seen::default();
-    let mut captured = Object::new();
+    let mut captured = Chunk::default();
     let chunk = chunks.is_some();
     let mut first = true;
     while let Some(key) = parser.next_key(first)? {
@@ -265,14 +278,14 @@ fn walk_object(
             if is_text {
                 rules.gather(&value, text)?;
             }
-            captured.insert(key.into_owned(), value);
+            captured.0.push((key.into_owned(), value));
         } else if is_text {
             walk_value(rules, parser, text, None, Level::Deeper)?;
         } else {
             parser.skip()?;
         }
     }
-    if let (Some(chunks), false) = (chunks, captured.is_empty()) {
+    if let (Some(chunks), false) = (chunks, captured.0.is_empty()) {
         chunks.push(captured);
     }
     Ok(())
