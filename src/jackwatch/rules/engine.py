@@ -90,6 +90,18 @@ def _key_reader(fields: SourceFields, by: tuple[str, ...]) -> Callable[[Event], 
     if not read:
         return lambda event: ()
     slot = f"key({', '.join(by)})"
+    if len(read) == 1:  # most rules key by one field (the principal): no loop
+        ((extract_one, one_arg),) = read
+
+        def key_of_one(event: Event) -> tuple[str, ...]:
+            memo = event.memo
+            key: tuple[str, ...] | None = memo.get(slot)
+            if key is None:
+                value = extract_one(event, one_arg)
+                key = memo[slot] = (value if type(value) is str else text_of(value),)
+            return key
+
+        return key_of_one
 
     def key_of(event: Event) -> tuple[str, ...]:
         memo = event.memo

@@ -59,9 +59,14 @@ class SpikeState:
         self.latest = -1
 
     def feed(self, event: Event) -> tuple[Match, ...]:
-        amount = self._amount(event)
-        if amount is None:
-            return ()
+        amount = 1.0  # what the event adds to its bucket: 1, or its value
+        if self.value is not None:
+            extract, arg = self.value
+            value = extract(event, arg)
+            found = float(value) if type(value) is int else _number(value)  # a count, told by its exact type
+            if found is None:
+                return ()  # an event without a number adds nothing
+            amount = found
         bucket = self.bucket_of(event.time)
         if bucket > self.latest:
             if self.latest >= 0 and bucket // self.reach != self.latest // self.reach:
@@ -96,18 +101,6 @@ class SpikeState:
         events = (*list(state.sample)[:-1], event)
         start = datetime.fromtimestamp(state.opened, UTC)
         return (Match(self.rule, events, key, state.events, self._facts(state), start),)
-
-    def _amount(self, event: Event) -> float | None:
-        """What the event adds to its bucket: 1, or its value (events without a number add nothing)."""
-        if self.value is None:
-            return 1.0
-        extract, arg = self.value
-        value = extract(event, arg)
-        if type(value) is int:  # the usual count, told by its exact type
-            return float(value)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            return None
-        return float(value)
 
     def _start(self, state: _Key, bucket: int) -> None:
         """Close the key's current bucket and open ``bucket``. Its limit is at least the floor, and most buckets
@@ -156,3 +149,10 @@ class SpikeState:
         oldest = bucket - self.reach
         for key in [key for key, state in self.keys.items() if state.bucket < oldest]:
             del self.keys[key]
+
+
+def _number(value: object) -> float | None:
+    """``value`` as a finite number, if it is one."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
