@@ -163,11 +163,12 @@ class RecordFormat:
 class Converter:
     """Turns the records of one input into events: counts them, reports bad ones, applies the window."""
 
-    __slots__ = ("context", "count", "make_event", "origin", "read_lines", "wrapper")
+    __slots__ = ("context", "count", "make_event", "origin", "read_lines", "window", "wrapper")
 
     def __init__(self, origin: str, context: ReadContext) -> None:
         self.origin = origin
         self.context = context
+        self.window = context.window if context.window.bounded else None  # None: every event is inside
         self.make_event = context.format.make_event
         self.read_lines = context.format.read_lines
         self.wrapper = context.format.wrapper
@@ -186,7 +187,7 @@ class Converter:
     def accept(self, event: Event) -> Event | None:
         """``event``, made of the next record, when it is in the window (counted as read), else ``None``."""
         self.count += 1
-        if not self.context.window.contains(event.time):
+        if self.window is not None and not self.window.contains(event.time):
             return None
         self.context.stats.events_read += 1
         return event
