@@ -17,6 +17,8 @@
 mod json;
 mod walk;
 
+use std::fmt::Write;
+
 use hashbrown::{HashMap, HashSet};
 use memchr::memmem;
 use pyo3::prelude::*;
@@ -741,7 +743,7 @@ impl Principals {
         self.key.clear();
         match account {
             Some(account) => {
-                self.key.push_str(&account.len().to_string());
+                let _ = write!(self.key, "{}", account.len()); // writing to a String cannot fail
                 self.key.push_str(account);
             }
             None => self.key.push('-'),

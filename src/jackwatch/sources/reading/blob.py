@@ -181,20 +181,22 @@ def _whole(data: bytes, broken: StreamBroken | None, convert: Converter) -> Even
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     error: orjson.JSONDecodeError | None = None
-    if broken is None and not _is_json_lines(data):
+    lines = _looks_like_lines(data)
+    if broken is None and not (lines and _first_line_whole(data)):
         error = yield from _document(data, convert)
         if error is None:
             return Outcome.COMPLETE
         if not data or data.isspace():
             convert.problem("empty_file", "the input is empty", records=0)
             return Outcome.COMPLETE
-        if "UTF-8" in error.msg and not _looks_like_lines(data):
+        if "UTF-8" in error.msg and not lines:
             data = _repair_utf8(data, convert, truncated=False)
             error = yield from _document(data, convert)
             if error is None:
                 return Outcome.COMPLETE
+            lines = _looks_like_lines(data)
     end_line: int | None = None
-    if _looks_like_lines(data):
+    if lines:
         end_line = yield from _lines(data, convert, complete=broken is None)
     elif broken is not None:
         yield from _salvage(_repair_utf8(data, convert, truncated=True), convert)
@@ -223,11 +225,9 @@ def _repair_utf8(data: bytes, convert: Converter, *, truncated: bool) -> bytes:
     return data
 
 
-def _is_json_lines(data: bytes) -> bool:
-    """Whether ``data`` is JSON Lines for certain: it looks like lines and its first line is a whole JSON value
-    (checked, not decoded), so that it cannot be one document and is not parsed as one first."""
-    if not _looks_like_lines(data):
-        return False
+def _first_line_whole(data: bytes) -> bool:
+    """Whether the first line of content that looks like lines is a whole JSON value (checked, not decoded): then
+    it is JSON Lines for certain, cannot be one document, and is not parsed as one first."""
     try:
         _validate(data.lstrip(_WHITESPACE).partition(b"\n")[0])
     except ValueError:
