@@ -11,6 +11,19 @@ use crate::{Unusual, Usual};
 /// The deepest nesting read; deeper lines go to the Python reader.
 const MAX_DEPTH: usize = 128;
 
+/// The bytes that end a run of plain characters in a string: the quote, the backslash, control characters.
+const ENDS_PLAIN: [bool; 256] = {
+    let mut ends = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        ends[byte] = true;
+        byte += 1;
+    }
+    ends[b'"' as usize] = true;
+    ends[b'\\' as usize] = true;
+    ends
+};
+
 pub struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -97,7 +110,7 @@ impl<'a> Parser<'a> {
         let start = self.at + 1;
         let plain = self.bytes[start..]
             .iter()
-            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+            .position(|&byte| ENDS_PLAIN[usize::from(byte)])
             .filter(|&length| self.bytes[start + length] == b'"');
         let key = match plain {
             Some(length) => {
