@@ -23,6 +23,7 @@ use hashbrown::{HashMap, HashSet};
 use memchr::memmem;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyTuple, PyTzInfo};
+use pyo3::AsPyPointer;
 use serde_json::Value;
 
 use walk::{walk, Chunk, Found, Text};
@@ -401,19 +402,17 @@ impl Rules {
         let memo = memo_dict(py)?;
         let [tokens_key, principal_key, guardrail_key, chars_key, secrets_key, compact_key] =
             &making.memo_keys;
-        memo.set_item(tokens_key, counts)?;
-        memo.set_item(principal_key, principal)?;
-        memo.set_item(
-            guardrail_key,
-            if intervened {
-                making.intervened.clone_ref(py)
-            } else {
-                py.None()
-            },
-        )?;
-        memo.set_item(chars_key, prompt_chars)?;
-        memo.set_item(secrets_key, secrets)?;
-        memo.set_item(compact_key, true)?;
+        put(memo, tokens_key, counts)?;
+        put(memo, principal_key, principal)?;
+        let guardrail = if intervened {
+            making.intervened.clone_ref(py)
+        } else {
+            py.None()
+        };
+        put(memo, guardrail_key, guardrail)?;
+        put(memo, chars_key, prompt_chars.into_py(py))?;
+        put(memo, secrets_key, secrets)?;
+        put(memo, compact_key, true.into_py(py))?;
         let operation = shared.string(py, operation);
         let args = (
             making.source.clone_ref(py),
@@ -477,7 +476,7 @@ impl Rules {
         let slim = PyDict::new(py);
         for ((_, name, sharing), value) in self.kept_keys.iter().zip(&found.kept) {
             if let Some(value) = value {
-                slim.set_item(name, shared.python(py, value, *sharing)?)?;
+                put(slim, name, shared.python(py, value, *sharing)?)?;
             }
         }
         for (((_, part_name, _), keys), section) in self.kept_counts.iter().zip(&found.sections) {
@@ -485,7 +484,7 @@ impl Rules {
                 let picked = PyDict::new(py);
                 for ((_, name, sharing), value) in keys.iter().zip(counts) {
                     if let Some(value) = value {
-                        picked.set_item(name, shared.python(py, value, *sharing)?)?;
+                        put(picked, name, shared.python(py, value, *sharing)?)?;
                     }
                 }
                 slim.set_item(part_name, picked)?;
@@ -644,6 +643,24 @@ fn utc_time(py: Python<'_>, stamp: &str, utc: &PyObject) -> Usual<PyObject> {
     .into())
 }
 
+/// Puts `value` in `dict` under `key`, handing over the reference to it: it is released at once, without going
+/// through pyo3's check of the interpreter lock (a thread-local look-up) for every value of every record.
+fn put(dict: &PyDict, key: &PyObject, value: PyObject) -> PyResult<()> {
+    let value = value.into_ptr();
+    // SAFETY: the interpreter lock is held (`dict` is bound to it); the dict, key and value are live objects;
+    // PyDict_SetItem takes references of its own, and the one `into_ptr` gave up is released here.
+    let result = unsafe {
+        let result = pyo3::ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value);
+        pyo3::ffi::Py_DECREF(value);
+        result
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(PyErr::fetch(dict.py()))
+    }
+}
+
 /// What the rules add to a memo later (the principal, the model…) fits in it without making it grow.
 const MEMO_ROOM: isize = 10;
 
@@ -688,7 +705,8 @@ impl SharedStrings {
             Value::Object(object) => {
                 let dict = PyDict::new(py);
                 for (key, item) in object {
-                    dict.set_item(self.string(py, key), self.python(py, item, sharing)?)?;
+                    let key = self.string(py, key);
+                    put(dict, &key, self.python(py, item, sharing)?)?;
                 }
                 dict.into()
             }
