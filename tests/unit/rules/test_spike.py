@@ -115,6 +115,14 @@ def test_count_mode_and_missing_values() -> None:
     assert feed(valued, event("A", 0, user="u"), event("A", 1, user="u", count="many")) == []
 
 
+@pytest.mark.parametrize("value", ["many", True, float("inf"), float("nan"), None])
+def test_a_value_that_is_no_finite_number_adds_nothing(value: object) -> None:
+    valued = engine_of("t.name = A", spike="{by: [t.user], bucket: 1h, floor: 10, value: t.count}")
+    assert feed(valued, event("A", 0, user="u", count=9), event("A", 1, user="u", count=value)) == []
+    (match,) = feed(valued, event("A", 2, user="u", count=0.5), event("A", 3, user="u", count=1))
+    assert match.facts["bucket_total"] == 10.5 and match.count == 3  # 9 + 0.5 + 1: the other one is left out
+
+
 def test_late_events_feed_the_history_without_firing() -> None:
     engine = engine_of("t.name = A", spike="{by: [t.user], bucket: 1h, floor: 1000, value: t.count}")
     feed(engine, tokens(5, 10))

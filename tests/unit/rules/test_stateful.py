@@ -106,6 +106,14 @@ def test_threshold_missing_key_field_is_na() -> None:
     assert match.key == ("<NA>", "x")
 
 
+def test_a_key_of_one_field_is_its_text_as_a_key_of_several_is() -> None:
+    engine = engine_of("t.name = A", threshold="{by: [t.user], window: 60s, count: 2}")
+    (missing,) = feed(engine, event("A", 0, region="x"), event("A", 1, region="x"))
+    (number,) = feed(engine, event("A", 2, user=7), event("A", 3, user=7))
+    (text,) = feed(engine, event("A", 4, user="bob"), event("A", 5, user="bob"))
+    assert (missing.key, number.key, text.key) == (("<NA>",), ("7",), ("bob",))
+
+
 def test_threshold_counts_each_event_once_after_a_dip() -> None:
     engine = engine_of("t.name = A", threshold="{window: 60s, count: 2}")
     counts = [m.count for m in feed(engine, *(event("A", s) for s in (0, 10, 20, 75, 200, 205)))]
