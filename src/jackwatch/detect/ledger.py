@@ -123,6 +123,7 @@ class _Reader:
 
 
 _NUMBER = (int, float)
+"""The types of a charge or a length in hours (a bool, an int to Python, is told apart)."""
 
 _Counts = tuple[int, int, int, int, bool]
 """The input, output, cache-read and cache-write counts of a call (a missing one is 0), and whether its input or
