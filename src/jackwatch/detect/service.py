@@ -126,15 +126,18 @@ at 100,000 the collections of a run of 500,000 invocation records cost it 6 to 1
 def _fewer_collections() -> Iterator[None]:
     """Parsing makes many short-lived containers; with the default threshold the collector runs every
     few records and rescans the long-lived rule state each time. Freeze what exists (rules, ASN data)
-    and collect the young generation less often; restore both afterwards."""
+    and collect the young generation less often; restore both afterwards. What the run leaves alive (the rules'
+    state, the findings: up to a young generation's worth) joins the oldest generation unexamined: restoring the
+    threshold first would make the next allocation walk all of it."""
     previous = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, *previous[1:])
     try:
         yield
     finally:
-        gc.set_threshold(*previous)
+        gc.freeze()
         gc.unfreeze()
+        gc.set_threshold(*previous)
 
 
 def detect_events(
